@@ -1,0 +1,89 @@
+"""Step Stories: first-hand USMLE prep stories. create_app reads as the table of contents of the app."""
+import logging
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as config_module
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    check_production_settings(app)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_security(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def check_production_settings(app: Flask) -> None:
+    if app.config["FORUM_ENV"] == "production" and app.debug:
+        raise config_module.ConfigError("FORUM_ENV=production refuses to run with debug on: it exposes a console.")
+
+
+def configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    from .auth.routes import init_login_manager
+    from .database import configure_engine
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    # Batch mode lets the same migrations ALTER tables on SQLite, which rebuilds a table to change it.
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    init_login_manager(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import auth, hubs, users
+
+    for module in (auth, hubs, users):
+        app.register_blueprint(module.bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from .security import register_security_headers
+
+    register_security_headers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import permissions
+
+    app.jinja_env.globals.update(
+        can_post=permissions.can_post,
+        can_moderate=permissions.can_moderate,
+        can_see_email=permissions.can_see_email,
+    )
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,106 @@
+"""flask commands for the people who run the site."""
+import sys
+from datetime import timedelta
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+
+from . import moderation, passwords
+from .auth.forms import USERNAME_PATTERN, normalise_email
+from .extensions import db
+from .models import PERMANENT_BAN_UNTIL, ROLES, User, username_key, utcnow
+
+users_cli = AppGroup("users", help="Create accounts, change roles, ban.")
+
+
+def _get_user(username: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.username_key == username_key(username)))
+    if user is None:
+        raise click.ClickException(f"No user called {username!r}.")
+    return user
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+def create_user(username: str, email: str, role: str) -> None:
+    """Create an account; the password comes from a prompt, or the first line of stdin when piped."""
+    import re
+
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise click.ClickException("Usernames are 3-30 letters, digits, - or _.")
+    try:
+        email = normalise_email(email)
+    except ValueError as error:
+        raise click.ClickException(f"Not a valid email address: {error}") from None
+    if db.session.scalar(sa.select(User.id).where(User.username_key == username_key(username))):
+        raise click.ClickException("That username is taken.")
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise click.ClickException("An account already uses that email address.")
+    password = _read_password()
+    if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
+        raise click.ClickException(f"Passwords are {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters.")
+    if passwords.is_common(password):
+        raise click.ClickException("That password is on the common-passwords list.")
+    user = User(username=username, username_key=username_key(username), email=email, role=role,
+                password_hash=passwords.hash_password(password))
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {username}.")
+
+
+@users_cli.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+def set_role(username: str, role: str) -> None:
+    """Make someone a member, moderator or admin (recorded in the moderation log)."""
+    user = _get_user(username)
+    previous, user.role = user.role, role
+    moderation.record(actor=None, action="set_role", target_type="user", target_id=user.id,
+                      target_label=user.username, reason=f"{previous} -> {role} (console)")
+    db.session.commit()
+    click.echo(f"{user.username} is now {role}.")
+
+
+@users_cli.command("ban")
+@click.argument("username")
+@click.option("--days", type=click.IntRange(min=1), help="Length of the ban; without it the ban is permanent.")
+@click.option("--reason", required=True, help="Shown to the user and in the public moderation log.")
+def ban_user(username: str, days: int | None, reason: str) -> None:
+    """Stop someone posting, commenting and voting; they can still read."""
+    user = _get_user(username)
+    user.banned_until = utcnow() + timedelta(days=days) if days else PERMANENT_BAN_UNTIL
+    user.ban_reason = reason
+    moderation.record(actor=None, action="ban", target_type="user", target_id=user.id, target_label=user.username,
+                      reason=f"{reason} ({f'{days} days' if days else 'permanent'})")
+    db.session.commit()
+    click.echo(f"{user.username} is banned {'for ' + str(days) + ' days' if days else 'permanently'}.")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Fill a local database with demo accounts and stories (safe to run again)."""
+    from flask import current_app
+
+    from . import demo
+
+    if current_app.config["FORUM_ENV"] == "production":
+        raise click.ClickException("seed-demo creates accounts with a published password: not in production.")
+    counts = demo.seed()
+    click.echo("Demo content ready: " + ", ".join(f"{n} {what}" for what, n in counts.items())
+               + f". Every demo account's password is {demo.DEMO_PASSWORD!r}.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)

@@ -1,0 +1,41 @@
+"""Engine set-up per backend: SQLite tuned for a web server, PostgreSQL as it comes."""
+import sqlalchemy as sa
+from flask import current_app, has_app_context, has_request_context, request
+
+# How long a SQLite writer waits for the lock before "database is locked"; generous, since writes are short.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def configure_engine(engine: sa.Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for requests that write.
+
+    pysqlite opens transactions itself with a deferred BEGIN; a deferred transaction that reads and then writes
+    cannot upgrade its lock when another writer got there first, and fails with "database is locked" at once,
+    whatever the busy timeout. So we turn the driver's own BEGIN off and emit ours: IMMEDIATE (take the write lock
+    up front, waiting up to the busy timeout) for POSTs and command-line work, DEFERRED for GETs so readers never
+    queue behind each other. SQLITE_IMMEDIATE_OUTSIDE_REQUESTS=False makes work outside a request deferred too:
+    the test suite's own session only reads between requests and must not hold the write lock while they run.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a power cut loses at most the last commits
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def on_begin(connection):
+        if has_request_context():
+            reading = request.method in {"GET", "HEAD", "OPTIONS"}
+        else:
+            reading = has_app_context() and not current_app.config.get("SQLITE_IMMEDIATE_OUTSIDE_REQUESTS", True)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -1,0 +1,54 @@
+"""Error pages in the site's look, for every status a visitor can meet."""
+from flask import Flask, g, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Go back and try again."),
+    403: ("Not allowed", "You do not have permission to do that."),
+    404: ("Page not found", "There is no page at this address. It may have been moved or deleted."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "What you sent is larger than this site accepts."),
+    429: ("Slow down", "Too many requests in a short time. Wait a little and try again."),
+    500: ("Something went wrong", "An error on our side stopped this page. It has been logged; please try again."),
+    503: ("Unavailable", "The site is briefly unavailable. Please try again in a minute."),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        # A form view that keeps what was typed gets the request back: its own form fails validation on the
+        # token, shows everything typed with a fresh token, and asks for one more press. Nothing is saved.
+        view = app.view_functions.get(request.endpoint or "")
+        if view is not None and getattr(view, "keeps_input_on_csrf_failure", False):
+            g.csrf_failed = True
+            response = make_response(view(**(request.view_args or {})))
+            if response.status_code == 200:
+                response.status_code = 400
+            return response
+        return render_error(400, "Your form expired. Go back, reload the page and send it again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        response = make_response(render_error(error.code or 500))
+        for name, value in error.get_headers():  # Allow on a 405, Retry-After on a 429/503
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def unhandled_error(error: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)
+
+
+def render_error(code: int, message: str | None = None):
+    title, default_message = MESSAGES.get(code, ("Error", "Something went wrong."))
+    return render_template("errors/error.html", code=code, title=title, message=message or default_message), code
+
+
+def keeps_input_on_csrf_failure(view):
+    """Mark a form view whose FlaskForm re-renders everything typed when only the CSRF token was stale."""
+    view.keeps_input_on_csrf_failure = True
+    return view

@@ -1,0 +1,41 @@
+"""What every form in the site shares: input that can't be stored is a field error, never a 500."""
+import unicodedata
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+
+# Tab, newline and carriage return are text; every other control character (NUL first: PostgreSQL refuses it in
+# text columns) is not something a person types.
+ALLOWED_CONTROL = {"\t", "\n", "\r"}
+
+
+def has_forbidden_characters(value: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROL for ch in value)
+
+
+def strip_or_none(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def without_forbidden_characters(value: str) -> str:
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc" or ch in ALLOWED_CONTROL)
+
+
+class BaseForm(FlaskForm):
+    def validate(self, extra_validators=None) -> bool:
+        """Validate with control characters taken out first, then report them as a field error.
+
+        Taking them out before the other validators run matters: a `validate_username` that queries PostgreSQL
+        with a NUL byte in it would fail with a DataError (a 500) instead of a message.
+        """
+        tainted = []
+        for field in self:
+            if isinstance(field, (StringField, TextAreaField)) and isinstance(field.data, str) \
+                    and has_forbidden_characters(field.data):
+                field.data = without_forbidden_characters(field.data)
+                tainted.append(field)
+        ok = super().validate(extra_validators=extra_validators)
+        for field in tainted:
+            field.errors = [*field.errors, "This contained invisible control characters; we removed them. "
+                                           "Check the text and send it again."]
+        return ok and not tainted

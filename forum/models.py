@@ -1,0 +1,114 @@
+"""The data model. Times are naive UTC on both backends, so SQLite and PostgreSQL compare alike."""
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+ROLES = ("member", "moderator", "admin")
+BACKGROUNDS = {"us_md": "US MD", "us_do": "US DO", "img": "IMG", "other": "Other"}
+# A permanent ban is a ban until a date nobody will see; one column then answers "banned now?" for both kinds.
+PERMANENT_BAN_UNTIL = datetime(9999, 12, 31)
+RESET_TOKEN_LIFETIME = timedelta(hours=1)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def username_key(username: str) -> str:
+    """The form of a username that uniqueness is judged on: 'Alice' and 'alice' are one name."""
+    return username.strip().casefold()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(30))
+    username_key: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16), default="member", server_default="member")
+    background: Mapped[str | None] = mapped_column(sa.String(16))
+    bio: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    banned_until: Mapped[datetime | None]
+    ban_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    karma: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Bumped when the password changes: every session and remember-me cookie carrying the old value stops working.
+    auth_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.auth_version}"
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_until is not None and self.banned_until > utcnow()
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def background_label(self) -> str:
+        return BACKGROUNDS.get(self.background or "", "")
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class PasswordResetToken(db.Model):
+    """A single-use reset link. Only a hash is stored, so a leaked database holds no working link."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User) -> tuple["PasswordResetToken", str]:
+        """A new token row and the secret to mail; the secret itself is never stored."""
+        secret = secrets.token_urlsafe(32)
+        now = utcnow()
+        row = cls(user=user, token_hash=cls.hash(secret), created_at=now, expires_at=now + RESET_TOKEN_LIFETIME)
+        return row, secret
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > utcnow()
+
+
+class ModAction(db.Model):
+    """One line of the public moderation log. Append-only: written by forum.moderation.record alone."""
+
+    __tablename__ = "mod_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)  # None: the console
+    action: Mapped[str] = mapped_column(sa.String(32), index=True)
+    target_type: Mapped[str] = mapped_column(sa.String(16))
+    target_id: Mapped[int]
+    target_label: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    actor: Mapped[User | None] = relationship()

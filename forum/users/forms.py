@@ -1,0 +1,43 @@
+"""Settings forms: each change that matters asks for the current password."""
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from .. import passwords
+from ..auth.forms import BACKGROUND_CHOICES, EmailAddress, check_not_common, email_taken, new_password_field
+from ..forms import BaseForm, strip_or_none
+
+BIO_MAX = 2000
+
+
+class CurrentPasswordMixin:
+    current_password = PasswordField("Current password", validators=[
+        DataRequired(message="Enter your current password."), Length(max=passwords.MAX_LENGTH)])
+
+    def check_current_password(self, user) -> bool:
+        if not passwords.verify_password(user.password_hash, self.current_password.data or ""):
+            self.current_password.errors = [*self.current_password.errors, "That is not your current password."]
+            return False
+        return True
+
+
+class PasswordChangeForm(CurrentPasswordMixin, BaseForm):
+    new_password = new_password_field("New password")
+
+    def validate_new_password(self, field):
+        check_not_common(field)
+
+
+class EmailChangeForm(CurrentPasswordMixin, BaseForm):
+    email = StringField("New email", filters=[strip_or_none], validators=[
+        DataRequired(message="Enter the new address."), Length(max=254), EmailAddress()])
+
+    def validate_email(self, field):
+        if email_taken(field.data):
+            raise ValidationError("An account already uses this address.")
+
+
+class ProfileForm(BaseForm):
+    background = SelectField("Background", choices=BACKGROUND_CHOICES, default="")
+    bio = TextAreaField("About you", filters=[strip_or_none], validators=[
+        Length(max=BIO_MAX, message=f"Keep it under {BIO_MAX} characters.")],
+        description="Plain text, shown on your profile.")

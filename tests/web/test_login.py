@@ -1,0 +1,133 @@
+"""Sign in and sign out: no user enumeration, safe redirects, remember-me, rate limits."""
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from tests.builders import DEFAULT_PASSWORD, get_csrf, make_user, post_form, sign_in
+
+
+def without_token(html: str) -> str:
+    return re.sub(r'value="[^"]*"(?=[^>]*>)', "", re.sub(r'name="csrf_token"[^>]*>', "", html))
+
+
+def test_sign_in_by_username_or_email(client):
+    make_user("carla", email="carla@example.org")
+    sign_in(client, "CARLA")
+    client.post("/auth/logout", data={"csrf_token": get_csrf(client, "/")})
+    sign_in(client, "Carla@Example.org")
+
+
+def test_unknown_user_and_wrong_password_get_identical_answers(client):
+    unknown = post_form(client, "/auth/login", {"login": "nobody", "password": "whatever123"})
+    make_user("nobody")
+    wrong = post_form(client, "/auth/login", {"login": "nobody", "password": "whatever123"})
+    assert unknown.status_code == wrong.status_code == 200
+    assert without_token(unknown.get_data(as_text=True)) == without_token(wrong.get_data(as_text=True))
+    assert "do not match an account" in unknown.get_data(as_text=True)
+
+
+def test_logout_refuses_get(client):
+    user = make_user()
+    sign_in(client, user)
+    assert client.get("/auth/logout").status_code == 405
+    assert user.username in client.get("/").get_data(as_text=True)
+
+
+def test_logout_refuses_post_without_csrf_token(client):
+    user = make_user()
+    sign_in(client, user)
+    assert client.post("/auth/logout").status_code == 400
+    assert "Sign out" in client.get("/").get_data(as_text=True)
+
+
+def test_logout_with_token_signs_out(client):
+    user = make_user()
+    sign_in(client, user)
+    response = client.post("/auth/logout", data={"csrf_token": get_csrf(client, "/")})
+    assert response.status_code == 302
+    assert "Sign out" not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example", "//evil.example", "/\\evil.example", "\\\\evil.example", "http:evil.example",
+    "/%09/evil.example", "/%5C/evil.example", "javascript:alert(1)", "evil.example",
+])
+def test_next_never_leaves_the_site(client, target):
+    user = make_user()
+    response = post_form(client, f"/auth/login?next={target}", {"login": user.username, "password": DEFAULT_PASSWORD},
+                         token_from="/auth/login")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_next_on_the_site_is_followed(client):
+    user = make_user()
+    response = post_form(client, "/auth/login?next=/settings", {"login": user.username, "password": DEFAULT_PASSWORD},
+                         token_from="/auth/login")
+    assert response.headers["Location"] == "/settings"
+
+
+def test_remember_me_sets_a_30_day_cookie(client):
+    user = make_user()
+    response = sign_in(client, user, remember="y")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    lifetime = expires - datetime.now(UTC)
+    assert timedelta(days=29, hours=23) < lifetime <= timedelta(days=30)
+
+
+def test_remember_cookie_restores_the_session(app, client):
+    user = make_user()
+    sign_in(client, user, remember="y")
+    client.delete_cookie("session")
+    assert "Sign out" in client.get("/").get_data(as_text=True)
+
+
+def test_login_is_rate_limited_per_account(app):
+    user = make_user("erin")
+    for i in range(10):
+        ip_client = app.test_client()
+        response = post_form(ip_client, "/auth/login", {"login": "erin", "password": f"wrong-{i}-password"},
+                             environ_base={"REMOTE_ADDR": f"10.0.0.{i}"})
+        assert response.status_code == 200
+    fresh = app.test_client()
+    blocked = post_form(fresh, "/auth/login", {"login": "erin", "password": DEFAULT_PASSWORD},
+                        environ_base={"REMOTE_ADDR": "10.0.1.1"})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert "Slow down" in blocked.get_data(as_text=True)
+    assert user.username  # the account itself is untouched
+
+
+def test_login_is_rate_limited_per_address(client):
+    for i in range(20):
+        response = post_form(client, "/auth/login", {"login": f"someone{i}", "password": "not-the-password"})
+        assert response.status_code == 200
+    blocked = post_form(client, "/auth/login", {"login": "someone-else", "password": "not-the-password"})
+    assert blocked.status_code == 429
+    assert "Retry-After" in blocked.headers
+
+
+def test_successful_sign_ins_do_not_spend_the_allowance(client):
+    user = make_user()
+    for _ in range(12):
+        sign_in(client, user)
+        client.post("/auth/logout", data={"csrf_token": get_csrf(client, "/")})
+
+
+def test_register_is_rate_limited(client):
+    for i in range(5):
+        response = post_form(client, "/auth/register", {"username": f"r{i}xx", "email": "bad", "password": "x"})
+        assert response.status_code == 200
+    assert post_form(client, "/auth/register", {"username": "r9xx"}).status_code == 429
+
+
+def test_banned_user_can_sign_in_and_is_told(client):
+    from datetime import datetime
+    user = make_user(banned_until=datetime(2999, 1, 1), ban_reason="spam links")
+    response = sign_in(client, user)
+    assert response.status_code == 302
+    assert "suspended" in client.get("/").get_data(as_text=True)
