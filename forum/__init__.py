@@ -55,9 +55,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, hubs, users
+    from . import auth, hubs, resources, stories, users
 
-    for module in (auth, hubs, users):
+    for module in (auth, hubs, resources, stories, users):
         app.register_blueprint(module.bp)
 
 
@@ -80,6 +80,9 @@ def register_template_helpers(app: Flask) -> None:
         can_post=permissions.can_post,
         can_moderate=permissions.can_moderate,
         can_see_email=permissions.can_see_email,
+        can_edit_story=permissions.can_edit_story,
+        can_delete_story=permissions.can_delete_story,
+        can_edit_resources=permissions.can_edit_resources,
     )
 
 

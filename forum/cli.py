@@ -101,6 +101,38 @@ def seed_demo() -> None:
                + f". Every demo account's password is {demo.DEMO_PASSWORD!r}.")
 
 
+resources_cli = AppGroup("resources", help="The resource catalogue.")
+stories_cli = AppGroup("stories", help="Story maintenance.")
+
+
+@resources_cli.command("load")
+def load_resources() -> None:
+    """Upsert the catalogue shipped in forum/data/resources.json (safe to run again)."""
+    from . import catalogue
+
+    counts = catalogue.load()
+    db.session.commit()
+    click.echo(f"Catalogue: {counts['created']} added, {counts['updated']} updated, {counts['total']} in the file.")
+
+
+@stories_cli.command("rerender")
+def rerender_stories() -> None:
+    """Render every story's Markdown again, after a change to the markup policy."""
+    from . import markup
+    from .models import Story
+
+    changed = 0
+    for story in db.session.scalars(sa.select(Story).execution_options(yield_per=500)):
+        html = markup.render(story.body)
+        if html != story.body_html:
+            story.body_html = html
+            changed += 1
+    db.session.commit()
+    click.echo(f"Re-rendered stories: {changed} changed.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(resources_cli)
+    app.cli.add_command(stories_cli)

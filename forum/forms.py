@@ -2,7 +2,7 @@
 import unicodedata
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import FieldList, FormField, StringField, TextAreaField
 
 # Tab, newline and carriage return are text; every other control character (NUL first: PostgreSQL refuses it in
 # text columns) is not something a person types.
@@ -21,6 +21,18 @@ def without_forbidden_characters(value: str) -> str:
     return "".join(ch for ch in value if unicodedata.category(ch) != "Cc" or ch in ALLOWED_CONTROL)
 
 
+def string_fields(form):
+    """Every text field of a form, including those inside FieldList and FormField rows."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field:
+                yield from string_fields(entry.form) if isinstance(entry, FormField) else string_fields([entry])
+        elif isinstance(field, FormField):
+            yield from string_fields(field.form)
+        elif isinstance(field, (StringField, TextAreaField)):
+            yield field
+
+
 class BaseForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         """Validate with control characters taken out first, then report them as a field error.
@@ -29,9 +41,8 @@ class BaseForm(FlaskForm):
         with a NUL byte in it would fail with a DataError (a 500) instead of a message.
         """
         tainted = []
-        for field in self:
-            if isinstance(field, (StringField, TextAreaField)) and isinstance(field.data, str) \
-                    and has_forbidden_characters(field.data):
+        for field in string_fields(self):
+            if isinstance(field.data, str) and has_forbidden_characters(field.data):
                 field.data = without_forbidden_characters(field.data)
                 tainted.append(field)
         ok = super().validate(extra_validators=extra_validators)

@@ -19,5 +19,25 @@ def can_change_roles(user) -> bool:
     return is_signed_in(user) and user.is_admin
 
 
+def can_edit_story(user, story) -> bool:
+    """The author while the story stands; moderators always (their edits are logged)."""
+    if not can_post(user):
+        return False
+    return user.is_moderator or (story.author_id == user.id and story.status == "published")
+
+
+def can_delete_story(user, story) -> bool:
+    return can_post(user) and story.author_id == user.id and story.status == "published"
+
+
+def can_see_story(user, story) -> bool:
+    """Published stories are public; deleted and removed ones only to moderators (the author sees the notice)."""
+    return story.status == "published" or can_moderate(user)
+
+
+def can_edit_resources(user) -> bool:
+    return can_moderate(user)
+
+
 def can_see_email(viewer, profile: User) -> bool:
     return is_signed_in(viewer) and (viewer.id == profile.id or viewer.is_admin)

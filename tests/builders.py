@@ -51,3 +51,64 @@ def fresh(obj):
     db.session.rollback()
     db.session.refresh(obj)
     return obj
+
+
+def make_resource(name: str, *, slug: str | None = None, kind: str = "qbank", steps=("step1",),
+                  aliases=(), scale: str | None = None):
+    from forum import catalogue
+    from forum.models import Resource
+    from forum.models.stories import slugify
+
+    resource = Resource(slug=slug or slugify(name), name=name, kind=kind, steps=" ".join(steps), scale=scale)
+    catalogue.add_aliases(resource, [name, resource.slug, *aliases])
+    db.session.add(resource)
+    db.session.commit()
+    return resource
+
+
+def make_story(author=None, *, title: str = "How I passed Step 2 CK", body: str = "It went well. " * 5,
+               resources=(), created_at=None, **fields):
+    """A published story straight into the database; `resources` is a list of Resource rows."""
+    from datetime import date
+
+    from forum import markup, ranking
+    from forum.models import Story, StoryResource, utcnow
+    from forum.models.stories import slugify
+
+    author = author or make_user()
+    created_at = created_at or utcnow()
+    values = {"step": "step2ck", "exam_month": date(2025, 6, 1), "attempt": 1, "outcome": "passed", "score": 245,
+              "background": author.background, "prep_weeks": 8, "votes": 0, **fields}
+    story = Story(author=author, title=title, slug=slugify(title), body=body, body_html=markup.render(body),
+                  created_at=created_at, hot=ranking.hot(values["votes"], created_at), **values)
+    story.resource_links = [StoryResource(resource=r, resource_id=r.id, position=i) for i, r in enumerate(resources)]
+    story.practice_scores = []
+    db.session.add(story)
+    db.session.commit()
+    return story
+
+
+class QueryCounter:
+    """Counts SQL statements sent while it is active (requests included: they share the engine)."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __enter__(self):
+        import sqlalchemy as sa
+
+        sa.event.listen(db.engine, "before_cursor_execute", self._remember)
+        return self
+
+    def __exit__(self, *exc):
+        import sqlalchemy as sa
+
+        sa.event.remove(db.engine, "before_cursor_execute", self._remember)
+
+    def _remember(self, conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)

@@ -8,6 +8,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -56,9 +57,14 @@ class IsolatedClient(FlaskClient):
     Tests hold an app context open for builders; Flask would reuse it for every request, sharing `g` (where
     Flask-Login caches the user) and the database session between requests and "devices". An empty
     contextvars.Context makes Flask push a new app context per request instead.
+
+    The test's own session also ends its transaction first: under SQLite WAL an open read transaction is a
+    snapshot, and a test that read before a request would not see what the request wrote.
     """
 
     def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -5,16 +5,18 @@ import re
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
+from sqlalchemy.orm import selectinload
 
-from .. import passwords
+from .. import exam, passwords
 from ..auth.forms import USERNAME_PATTERN
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
-from ..models import User, username_key
+from ..models import Story, User, username_key
 from . import bp
 from .forms import EmailChangeForm, PasswordChangeForm, ProfileForm
 
 log = logging.getLogger("forum.auth")
+PROFILE_STORIES = 50  # a profile shows the newest; nobody has written more yet
 
 
 def get_user_or_404(username: str) -> User:
@@ -31,7 +33,10 @@ def profile(username: str):
     user = get_user_or_404(username)
     if user.username != username:
         return redirect(url_for("users.profile", username=user.username), 301)
-    return render_template("users/profile.html", user=user)
+    stories = list(db.session.scalars(
+        sa.select(Story).where(Story.author_id == user.id, Story.status == "published")
+        .options(selectinload(Story.resource_links)).order_by(Story.created_at.desc()).limit(PROFILE_STORIES)))
+    return render_template("users/profile.html", user=user, stories=stories, steps=exam.STEPS)
 
 
 def _settings_page(**forms):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from ..extensions import db
 
 ROLES = ("member", "moderator", "admin")
 BACKGROUNDS = {"us_md": "US MD", "us_do": "US DO", "img": "IMG", "other": "Other"}

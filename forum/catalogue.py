@@ -1,0 +1,116 @@
+"""The resource catalogue: load it from forum/data, resolve what writers type, merge duplicates."""
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from . import moderation
+from .extensions import db
+from .models import PracticeScore, Resource, ResourceAlias, ResourceSuggestion, StoryResource, User, alias_key
+
+CATALOGUE_PATH = Path(__file__).parent / "data" / "resources.json"
+
+
+def load(path: Path = CATALOGUE_PATH) -> dict[str, int]:
+    """Upsert every entry by slug, so running it again changes only what the file changed."""
+    entries = json.loads(path.read_text())
+    existing = {r.slug: r for r in db.session.scalars(sa.select(Resource))}
+    created = updated = 0
+    for entry in entries:
+        resource = existing.get(entry["slug"])
+        if resource is None:
+            resource = Resource(slug=entry["slug"])
+            db.session.add(resource)
+            created += 1
+        before = (resource.name, resource.kind, resource.steps, resource.description, resource.scale)
+        resource.name = entry["name"]
+        resource.kind = entry["kind"]
+        resource.steps = " ".join(entry["steps"])
+        resource.description = entry.get("description", "")
+        resource.scale = entry.get("scale")
+        if resource.id is not None and before != (resource.name, resource.kind, resource.steps,
+                                                  resource.description, resource.scale):
+            updated += 1
+        add_aliases(resource, [entry["name"], entry["slug"], *entry.get("aliases", [])])
+    db.session.flush()
+    return {"created": created, "updated": updated, "total": len(entries)}
+
+
+def add_aliases(resource: Resource, names: list[str]) -> None:
+    have = {a.alias_key for a in resource.aliases}
+    for name in names:
+        key = alias_key(name)
+        if key and key not in have:
+            resource.aliases.append(ResourceAlias(alias_key=key))
+            have.add(key)
+
+
+def resolve(names: list[str], step: str | None) -> dict[str, Resource | None]:
+    """Map each typed name to a catalogue resource, in one query.
+
+    An alias can name several resources ("uworld" is a QBank for each step): the one serving the story's step wins,
+    then an exact name match, then the oldest entry.
+    """
+    keys = {alias_key(name) for name in names if alias_key(name)}
+    candidates: dict[str, list[Resource]] = {}
+    if keys:
+        rows = db.session.execute(
+            sa.select(ResourceAlias.alias_key, Resource).join(Resource).where(ResourceAlias.alias_key.in_(keys))
+        ).all()
+        for key, resource in rows:
+            candidates.setdefault(key, []).append(resource)
+
+    def best(key: str) -> Resource | None:
+        options = candidates.get(key, [])
+        if not options:
+            return None
+        return min(options, key=lambda r: (step not in r.step_codes, alias_key(r.name) != key, r.id))
+
+    return {name: best(alias_key(name)) for name in names}
+
+
+def self_assessments() -> list[Resource]:
+    return list(db.session.scalars(
+        sa.select(Resource).where(Resource.kind == "self-assessment").order_by(Resource.name)))
+
+
+def all_resources() -> list[Resource]:
+    return list(db.session.scalars(sa.select(Resource).order_by(Resource.name)))
+
+
+def merge(*, source: Resource, target: Resource, actor: User, reason: str) -> None:
+    """Fold source into target: every story link, practice score and alias moves; source is deleted."""
+    if source.id == target.id:
+        raise ValueError("A resource cannot be merged into itself.")
+    # A story that links both keeps its link to the target (and the target's rating).
+    both = sa.select(StoryResource.story_id).where(StoryResource.resource_id == target.id)
+    db.session.execute(sa.delete(StoryResource).where(
+        StoryResource.resource_id == source.id, StoryResource.story_id.in_(both)))
+    db.session.execute(sa.update(StoryResource).where(StoryResource.resource_id == source.id)
+                       .values(resource_id=target.id))
+    db.session.execute(sa.update(PracticeScore).where(PracticeScore.resource_id == source.id)
+                       .values(resource_id=target.id))
+    add_aliases(target, [source.name, source.slug, *(a.alias_key for a in source.aliases)])
+    target.steps = " ".join(sorted(set(target.step_codes) | set(source.step_codes)))
+    moderation.record(actor=actor, action="merge_resource", target_type="resource", target_id=target.id,
+                      target_label=f"{source.name} -> {target.name}", reason=reason)
+    db.session.delete(source)
+    db.session.flush()
+    refresh_story_counts([target.id])
+
+
+def refresh_story_counts(resource_ids: list[int] | None = None) -> None:
+    """Recount the cached number of published stories that use each resource."""
+    from .models import Story
+
+    count = (sa.select(sa.func.count()).select_from(StoryResource).join(Story)
+             .where(StoryResource.resource_id == Resource.id, Story.status == "published").scalar_subquery())
+    statement = sa.update(Resource).values(story_count=count)
+    if resource_ids is not None:
+        statement = statement.where(Resource.id.in_(resource_ids))
+    db.session.execute(statement)
+
+
+def open_suggestions() -> list[ResourceSuggestion]:
+    return list(db.session.scalars(sa.select(ResourceSuggestion).where(ResourceSuggestion.resolved.is_(False))
+                                   .order_by(ResourceSuggestion.created_at.desc()).limit(200)))

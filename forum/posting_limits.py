@@ -1,0 +1,34 @@
+"""Posting limits checked inside views, so a refused post can be shown again with everything typed.
+
+Flask-Limiter's decorators answer before the view runs, which would lose a story; here the view asks first and
+renders the form itself. Counters share Flask-Limiter's storage (memory, or Redis across processes).
+"""
+from datetime import timedelta
+
+from limits import parse
+
+from .extensions import limiter
+from .models import utcnow
+
+NEW_ACCOUNT_AGE = timedelta(days=7)  # younger accounts get the lower limits: most spam comes from fresh accounts
+STORY_LIMIT = parse("10 per hour")
+STORY_LIMIT_NEW_ACCOUNT = parse("3 per hour")
+
+
+def story_limit_exceeded(user) -> int:
+    """Spend one story from the user's allowance; return seconds to wait if it was already spent, else 0."""
+    new_account = utcnow() - user.created_at < NEW_ACCOUNT_AGE
+    item = STORY_LIMIT_NEW_ACCOUNT if new_account else STORY_LIMIT
+    return _hit(item, "story", str(user.id))
+
+
+def _hit(item, *identifiers: str) -> int:
+    if not limiter.enabled:
+        return 0
+    strategy = limiter.limiter
+    if strategy.hit(item, *identifiers):
+        return 0
+    reset_at, _remaining = strategy.get_window_stats(item, *identifiers)
+    import time
+
+    return max(1, int(reset_at - time.time()))

@@ -1,0 +1,211 @@
+"""Write, read, edit and delete stories; the listing."""
+import sqlalchemy as sa
+from flask import abort, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from .. import catalogue, charts, exam, markup, permissions
+from ..errors import keeps_input_on_csrf_failure
+from ..extensions import db
+from ..models import Revision, Story
+from ..posting_limits import story_limit_exceeded
+from . import bp, listing, writing
+from .forms import StoryForm
+
+DRAFT_CLEAR_KEY = "clear_draft"  # session flag: the next story page tells the browser to drop its saved draft
+
+
+def story_url(story: Story, **kwargs) -> str:
+    return url_for("stories.show", story_id=story.id, slug=story.slug, **kwargs)
+
+
+def get_story_or_404(story_id: int, *, with_details: bool = False) -> Story:
+    """Load a story for a page, or 404: removed and deleted stories exist only for moderators and their author."""
+    query = sa.select(Story).where(Story.id == story_id)
+    if with_details:
+        query = query.options(selectinload(Story.resource_links), selectinload(Story.practice_scores))
+    story = db.session.scalar(query)
+    if story is None:
+        abort(404)
+    if story.status == "removed" and not permissions.can_moderate(current_user):
+        abort(404)
+    return story
+
+
+def render_form(form: StoryForm, *, story: Story | None = None, status: int = 200, preview: str | None = None):
+    assessments = list(form.assessments.values())
+    return render_template("stories/form.html", form=form, story=story, preview=preview,
+                           resource_names=catalogue.all_resources(), assessments=assessments,
+                           steps=exam.STEPS), status
+
+
+@bp.route("/stories")
+def index():
+    filters = listing.Filters.from_args(request.args)
+    page = listing.list_stories(filters)
+    return render_template("stories/index.html", page=page, filters=filters, steps=exam.STEPS,
+                           outcomes=exam.OUTCOMES, resource_options=catalogue.all_resources())
+
+
+@bp.route("/stories/new", methods=["GET", "POST"])
+@keeps_input_on_csrf_failure
+def new():
+    """Write a story. Whatever goes wrong after the writer presses Publish, they get their text back."""
+    if not current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("auth.login", next=request.path))
+    if current_user.is_authenticated and not permissions.can_post(current_user) and request.method == "GET":
+        abort(403)
+    form = StoryForm(assessments=catalogue.self_assessments(),
+                     background=current_user.background if current_user.is_authenticated else "")
+    if not form.is_submitted() or g.get("csrf_failed"):
+        if g.get("csrf_failed"):
+            form.validate()
+        return render_form(form, status=400 if g.get("csrf_failed") else 200)
+    if form.wants_more_rows():
+        return render_form(form)
+    if form.preview.data:
+        return render_form(form, preview=markup.render(form.body.data or ""))
+    if not current_user.is_authenticated:
+        form.form_errors.append("You were signed out. Sign in in another tab, then press Publish again: "
+                                "everything you wrote is still here.")
+        return render_form(form, status=401)
+    if not form.validate():
+        return render_form(form, status=400)
+    if not permissions.can_post(current_user):
+        form.form_errors.append("Your account is suspended, so this story cannot be published. Your text is below.")
+        return render_form(form, status=403)
+    existing = find_submitted(form.submission_key.data)
+    if existing is not None:
+        return redirect(story_url(existing))
+    retry_after = story_limit_exceeded(current_user)
+    if retry_after:
+        form.form_errors.append("You have posted several stories in a short time. Wait a few minutes and press "
+                                "Publish again; your story is kept here.")
+        response = make_response(render_form(form, status=429))
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+    story = writing.create_story(author=current_user, form=form)
+    try:
+        db.session.flush()
+        writing.refresh_counts_for(story)
+        db.session.commit()
+    except IntegrityError:
+        # Two presses raced: the other request made the story. Show that one.
+        db.session.rollback()
+        existing = find_submitted(form.submission_key.data)
+        if existing is None:
+            raise
+        return redirect(story_url(existing))
+    session[DRAFT_CLEAR_KEY] = "new"
+    flash("Your story is published. Thank you for sharing it.", "success")
+    return redirect(story_url(story))
+
+
+def find_submitted(submission_key: str | None) -> Story | None:
+    if not submission_key or not current_user.is_authenticated:
+        return None
+    return db.session.scalar(sa.select(Story).where(Story.author_id == current_user.id,
+                                                    Story.submission_key == submission_key))
+
+
+@bp.route("/stories/<int:story_id>")
+@bp.route("/stories/<int:story_id>-<slug>")
+def show(story_id: int, slug: str | None = None):
+    story = get_story_or_404(story_id, with_details=True)
+    if slug != story.slug:
+        return redirect(story_url(story), 301)
+    if story.status != "published" and not permissions.can_see_story(current_user, story):
+        return render_template("stories/gone.html", story=story), 410
+    chart = practice_chart(story)
+    clear_draft = session.pop(DRAFT_CLEAR_KEY, None)
+    return render_template("stories/show.html", story=story, chart=chart, clear_draft=clear_draft, steps=exam.STEPS,
+                           record_line=exam.describe_record(step=story.step, exam_month=story.exam_month,
+                                                            attempt=story.attempt, outcome=story.outcome,
+                                                            score=story.score),
+                           passing=exam.passing_score(story.step, story.exam_month))
+
+
+def practice_chart(story: Story) -> Markup | None:
+    three_digit = [p for p in story.practice_scores if p.resource.scale != "percent"]
+    if not three_digit:
+        return None
+    points = [(p.taken_on, p.score) for p in three_digit]
+    reference = exam.passing_score(story.step, story.exam_month)
+    low = min([s for _, s in points] + ([reference] if reference else []))
+    high = max([s for _, s in points] + ([story.score] if story.score else []))
+    series = [("Practice scores", points)]
+    description = (f"{len(points)} practice score{'s' if len(points) != 1 else ''} from "
+                   f"{min(points)[0]:%d %b %Y} to {max(points)[0]:%d %b %Y}, "
+                   f"ranging {min(s for _, s in points):g} to {max(s for _, s in points):g}.")
+    return charts.line_chart(series, title="Practice scores over time", description=description,
+                             y_min=max(1, (low // 10) * 10 - 10), y_max=min(300, (high // 10) * 10 + 20),
+                             y_label="3-digit score",
+                             reference=(reference, f"Passing standard {reference}") if reference else None)
+
+
+@bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
+@keeps_input_on_csrf_failure
+def edit(story_id: int):
+    story = get_story_or_404(story_id, with_details=True)
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.path))
+    if not permissions.can_edit_story(current_user, story):
+        abort(403)
+    form = StoryForm(obj=None, assessments=catalogue.self_assessments(), data=None if request.method == "POST"
+                     else initial_data(story))
+    if request.method == "GET" or g.get("csrf_failed"):
+        if g.get("csrf_failed"):
+            form.validate()
+        return render_form(form, story=story, status=400 if g.get("csrf_failed") else 200)
+    if form.wants_more_rows():
+        return render_form(form, story=story)
+    if form.preview.data:
+        return render_form(form, story=story, preview=markup.render(form.body.data or ""))
+    if not form.validate():
+        return render_form(form, story=story, status=400)
+    writing.update_story(story=story, form=form, editor=current_user)
+    db.session.flush()
+    writing.refresh_counts_for(story)
+    db.session.commit()
+    session[DRAFT_CLEAR_KEY] = f"story-edit-{story.id}"
+    flash("Your changes are saved.", "success")
+    return redirect(story_url(story))
+
+
+def initial_data(story: Story) -> dict:
+    return {
+        "title": story.title, "step": story.step, "exam_month": f"{story.exam_month:%Y-%m}",
+        "attempt": str(story.attempt), "outcome": story.outcome,
+        "score": "" if story.score is None else str(story.score), "background": story.background or "",
+        "prep_weeks": "" if story.prep_weeks is None else str(story.prep_weeks), "body": story.body,
+        "resources": [{"name": link.resource.name, "rating": str(link.rating or ""), "note": link.note}
+                      for link in story.resource_links] + [{}],
+        "practice": [{"assessment": str(p.resource_id), "score": f"{p.score:g}", "taken_on": p.taken_on.isoformat()}
+                     for p in story.practice_scores] + [{}],
+    }
+
+
+@bp.route("/stories/<int:story_id>/delete", methods=["POST"])
+def delete(story_id: int):
+    story = get_story_or_404(story_id, with_details=True)
+    if not permissions.can_delete_story(current_user, story):
+        abort(403)
+    writing.soft_delete(story)
+    db.session.flush()
+    writing.refresh_counts_for(story)
+    db.session.commit()
+    flash("Your story is deleted.", "info")
+    return redirect(url_for("users.profile", username=current_user.username))
+
+
+@bp.route("/stories/<int:story_id>/revisions")
+def revisions(story_id: int):
+    story = get_story_or_404(story_id)
+    if not permissions.can_see_story(current_user, story):
+        abort(404)
+    rows = list(db.session.scalars(sa.select(Revision).where(Revision.item_type == "story",
+                                                             Revision.item_id == story.id)
+                                   .order_by(Revision.created_at.desc(), Revision.id.desc())))
+    return render_template("stories/revisions.html", story=story, revisions=rows)

@@ -1,0 +1,237 @@
+"""forum.charts: well-formed, accessible SVG with no inline style, every mark inside the picture."""
+import xml.etree.ElementTree as ET
+from datetime import date
+
+from markupsafe import Markup
+
+from forum.charts import line_chart
+
+SVG = "{http://www.w3.org/2000/svg}"
+NBME = ("NBME 30", [(date(2025, 3, 2), 205.0), (date(2025, 4, 12), 221.0), (date(2025, 5, 12), 231.0)])
+UWSA = ("UWSA 2", [(date(2025, 3, 20), 215.0), (date(2025, 5, 20), 245.0)])
+
+
+def chart(series=(NBME,), **overrides) -> Markup:
+    arguments = {"title": "Practice scores", "description": "Three NBME forms over ten weeks.",
+                 "y_min": 180, "y_max": 280, "y_label": "Score"} | overrides
+    return line_chart(list(series), **arguments)
+
+
+def parse(svg: Markup) -> ET.Element:
+    return ET.fromstring(str(svg))
+
+
+def all_of(root: ET.Element, tag: str) -> list[ET.Element]:
+    return list(root.iter(SVG + tag))
+
+
+def classes(element: ET.Element) -> set[str]:
+    return set(element.get("class", "").split())
+
+
+def view_box(root: ET.Element) -> tuple[float, float, float, float]:
+    x, y, width, height = (float(n) for n in root.get("viewBox").split())
+    return x, y, x + width, y + height
+
+
+def test_returns_markup_holding_one_svg_element():
+    svg = chart()
+    assert isinstance(svg, Markup)
+    assert parse(svg).tag == SVG + "svg"
+
+
+def test_svg_is_an_image_labelled_by_its_own_title_and_desc():
+    root = parse(chart())
+    title, desc = root.find(SVG + "title"), root.find(SVG + "desc")
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby").split() == [title.get("id"), desc.get("id")]
+    assert (title.text, desc.text) == ("Practice scores", "Three NBME forms over ten weeks.")
+
+
+def test_different_charts_get_different_ids():
+    first, second = parse(chart()), parse(chart(title="Other"))
+    assert first.get("aria-labelledby") != second.get("aria-labelledby")
+
+
+def test_output_is_deterministic():
+    assert chart(series=(NBME, UWSA)) == chart(series=(NBME, UWSA))
+
+
+def test_one_circle_per_point():
+    root = parse(chart(series=(NBME, UWSA)))
+    assert len(all_of(root, "circle")) == len(NBME[1]) + len(UWSA[1])
+
+
+def test_one_polyline_per_series():
+    lines = all_of(parse(chart(series=(NBME, UWSA))), "polyline")
+    assert [sorted(classes(line)) for line in lines] == [["chart-line", "chart-series-1"],
+                                                         ["chart-line", "chart-series-2"]]
+
+
+def test_each_point_has_a_tooltip_with_name_date_and_value():
+    circles = all_of(parse(chart()), "circle")
+    assert circles[2].find(SVG + "title").text == "NBME 30 · 12 May 2025 · 231"
+
+
+def test_fractional_values_keep_their_decimals():
+    root = parse(chart(series=[("Form", [(date(2025, 1, 5), 71.25)])], y_min=0, y_max=100))
+    assert root.find(f".//{SVG}circle/{SVG}title").text == "Form · 5 Jan 2025 · 71.25"
+
+
+def test_no_style_attribute_or_element_anywhere():
+    root = parse(chart(series=(NBME, UWSA), reference=(196, "Passing 196")))
+    assert [e.tag for e in root.iter() if "style" in e.attrib or e.tag == SVG + "style"] == []
+
+
+def test_every_element_is_styled_by_class_only():
+    root = parse(chart(series=(NBME, UWSA), reference=(196, "Passing 196")))
+    used = set().union(*(classes(e) for e in root.iter()))
+    assert used <= {"chart", "chart-axis", "chart-grid", "chart-line", "chart-point", "chart-ref", "chart-label",
+                    "chart-legend", "chart-series-1", "chart-series-2"}
+    assert {"chart-axis", "chart-grid", "chart-line", "chart-point", "chart-ref", "chart-label"} <= used
+
+
+def test_coordinates_stay_inside_the_view_box():
+    root = parse(chart(series=(NBME, UWSA), reference=(196, "Passing 196")))
+    left, top, right, bottom = view_box(root)
+    for element in root.iter():
+        for name in ("x", "x1", "x2", "cx"):
+            if name in element.attrib:
+                assert left <= float(element.get(name)) <= right, (element.tag, element.attrib)
+        for name in ("y", "y1", "y2", "cy"):
+            if name in element.attrib:
+                assert top <= float(element.get(name)) <= bottom, (element.tag, element.attrib)
+        for pair in element.get("points", "").split():
+            x, y = (float(n) for n in pair.split(","))
+            assert left <= x <= right and top <= y <= bottom
+
+
+def test_values_outside_the_range_are_drawn_at_its_edge():
+    root = parse(chart(series=[("Form", [(date(2025, 1, 1), 100.0), (date(2025, 2, 1), 400.0)])]))
+    low, high = all_of(root, "circle")
+    grid = [float(line.get("y1")) for line in root.find(f".//{SVG}g[@class='chart-grid']")]  # 180 .. 280
+    assert (float(low.get("cy")), float(high.get("cy"))) == (max(grid), min(grid))
+    assert low.find(SVG + "title").text.endswith("· 100")  # the tooltip keeps the real value
+
+
+def test_series_name_is_escaped():
+    svg = chart(series=[("<script>alert(1)</script>", NBME[1]), UWSA])
+    assert "<script>" not in str(svg)
+    assert "&lt;script&gt;" in str(svg)
+    assert all_of(parse(svg), "script") == []
+    assert "<script>alert(1)</script> · 2 Mar 2025 · 205" in [t.text for t in all_of(parse(svg), "title")]
+
+
+def test_title_description_labels_and_reference_are_escaped():
+    svg = str(chart(title='"><b>', description="a & b", y_label="<y>", reference=(196, "<pass>")))
+    for raw in ('"><b>', "a & b", "<y>", "<pass>"):
+        assert raw not in svg
+    root = ET.fromstring(svg)
+    assert root.find(SVG + "desc").text == "a & b"
+
+
+def test_control_characters_in_names_keep_the_svg_well_formed():
+    parse(chart(series=[("bad\x00\x01name\ud800", NBME[1])]))
+
+
+def test_empty_series_says_no_data():
+    root = parse(chart(series=[]))
+    assert [t.text for t in all_of(root, "text")] == ["No data"]
+    assert root.find(SVG + "title").text == "Practice scores"
+    assert all_of(root, "circle") == []
+
+
+def test_series_without_points_say_no_data():
+    root = parse(chart(series=[("NBME 30", []), ("UWSA 2", [])]))
+    assert [t.text for t in all_of(root, "text")] == ["No data"]
+
+
+def test_a_single_point_is_drawn_without_a_line():
+    root = parse(chart(series=[("Free 120", [(date(2025, 6, 1), 230.0)])]))
+    assert len(all_of(root, "circle")) == 1
+    assert all_of(root, "polyline") == []
+    assert "1 Jun 2025" in [t.text for t in all_of(root, "text")]
+
+
+def test_points_on_one_date_share_the_middle_of_the_plot():
+    same_day = [(date(2025, 6, 1), 210.0), (date(2025, 6, 1), 230.0)]
+    root = parse(chart(series=[("Form", same_day)]))
+    xs = {c.get("cx") for c in all_of(root, "circle")}
+    left, _, right, _ = view_box(root)
+    assert len(xs) == 1 and left < float(xs.pop()) < right
+
+
+def test_dates_are_labelled_by_month():
+    labels = [t.text for t in all_of(parse(chart(series=(NBME, UWSA))), "text")]
+    assert {"Apr 2025", "May"} <= set(labels)
+
+
+def test_new_year_months_carry_the_year():
+    series = [("Form", [(date(2025, 11, 15), 200.0), (date(2026, 2, 15), 220.0)])]
+    labels = [t.text for t in all_of(parse(chart(series=series)), "text")]
+    assert {"Dec 2025", "Jan 2026", "Feb"} <= set(labels)
+
+
+def test_long_ranges_thin_their_month_labels():
+    series = [("Form", [(date(2020, 1, 1), 200.0), (date(2025, 1, 1), 220.0)])]
+    months = [t for t in all_of(parse(chart(series=series)), "text") if t.text[:3] in ("Jan", "Feb", "Mar", "Jul")]
+    assert 2 <= len(months) <= 10
+
+
+def test_y_axis_has_round_ticks():
+    labels = [t.text for t in all_of(parse(chart()), "text")]
+    assert {"180", "200", "220", "240", "260", "280"} <= set(labels)
+
+
+def test_reference_line_is_drawn_and_labelled():
+    root = parse(chart(reference=(196, "Passing standard 196")))
+    assert len([e for e in all_of(root, "line") if "chart-ref" in classes(e)]) == 1
+    assert "Passing standard 196" in [t.text for t in all_of(root, "text")]
+
+
+def test_reference_outside_the_range_is_left_out():
+    root = parse(chart(reference=(100, "Too low")))
+    assert [e for e in all_of(root, "line") if "chart-ref" in classes(e)] == []
+
+
+def test_legend_only_with_more_than_one_series():
+    assert parse(chart()).find(f".//{SVG}g[@class='chart-legend']") is None
+    legend = parse(chart(series=(NBME, UWSA))).find(f".//{SVG}g[@class='chart-legend']")
+    assert [t.text for t in legend.iter(SVG + "text")] == ["NBME 30", "UWSA 2"]
+
+
+def test_a_long_legend_wraps_inside_the_view_box():
+    many = [(f"Practice form number {n}", [(date(2025, 1, n), 200.0 + n)]) for n in range(1, 9)]
+    root = parse(chart(series=many))
+    left, top, right, bottom = view_box(root)
+    legend_texts = list(root.find(f".//{SVG}g[@class='chart-legend']").iter(SVG + "text"))
+    assert len({t.get("y") for t in legend_texts}) > 1
+    for text in legend_texts:
+        assert left <= float(text.get("x")) and float(text.get("x")) + 7 * len(text.text) <= right
+
+
+def test_series_classes_cycle_after_six():
+    many = [(f"F{n}", [(date(2025, 1, n), 200.0)]) for n in range(1, 9)]
+    groups = [g for g in all_of(parse(chart(series=many)), "g") if any(c.startswith("chart-series") for c in
+                                                                           classes(g))]
+    assert [g.get("class") for g in groups][6:] == ["chart-series-1", "chart-series-2"]
+
+
+def test_points_that_are_not_numbers_are_left_out():
+    root = parse(chart(series=[("Form", [(date(2025, 1, 1), float("nan")), (date(2025, 2, 1), 220.0)])]))
+    assert len(all_of(root, "circle")) == 1
+
+
+def test_an_empty_y_range_does_not_break_the_chart():
+    root = parse(chart(y_min=200, y_max=200))
+    assert len(all_of(root, "circle")) == 3
+
+
+def test_a_legend_too_long_for_the_height_makes_the_chart_taller():
+    many = [(f"Practice form number {n}", [(date(2025, 1, n), 200.0 + n)]) for n in range(1, 31)]
+    root = parse(chart(series=many))
+    _, top, _, bottom = view_box(root)
+    assert bottom > 260
+    grid = [float(line.get("y1")) for line in root.find(f".//{SVG}g[@class='chart-grid']")]
+    legend_ys = [float(t.get("y")) for t in root.find(f".//{SVG}g[@class='chart-legend']").iter(SVG + "text")]
+    assert max(legend_ys) < min(grid) and max(grid) <= bottom
