@@ -12,7 +12,8 @@ import pytest
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from forum import create_app
+from forum import catalogue, create_app
+from forum.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -35,6 +36,8 @@ def live_server(tmp_path_factory):
     })
     with app.app_context():
         upgrade()
+        catalogue.load()
+        db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -75,3 +78,27 @@ def page(browser, live_server):
     page.problems = problems
     yield page
     context.close()
+
+
+@pytest.fixture
+def signed_in_page(page, live_server):
+    """A page signed in as a fresh member (made in the database, signed in through the real form)."""
+    from tests.builders import DEFAULT_PASSWORD, make_user
+
+    global _member_numbers
+    number = next(_member_numbers)
+    with live_server["app"].app_context():
+        user = make_user(f"e2e_member{number}", background="img")
+        user.created_at = user.created_at.replace(year=2024)
+        db.session.commit()
+        username = user.username
+    page.goto("/auth/login")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server["url"] + "/")
+    page.username = username
+    return page
+
+
+_member_numbers = __import__("itertools").count(1)
