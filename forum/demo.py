@@ -1,12 +1,19 @@
 """Demo content for `make run`: a living forum on a new database. Idempotent: running it twice adds nothing."""
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
 import sqlalchemy as sa
 
-from . import passwords
+from . import catalogue, markup, passwords, ranking
 from .extensions import db
-from .models import User, username_key
+from .models import PracticeScore, Story, User, username_key
+from .models.stories import slugify
+from .stories.writing import set_resources
 
 # Local-only accounts; the README lists them. `flask seed-demo` refuses to run in production.
 DEMO_PASSWORD = "step stories demo"
+DEMO_STORIES_PATH = Path(__file__).parent / "data" / "demo_stories.json"
 DEMO_USERS = [
     ("maya_img", "img", "admin", "IMG from Pune. Took Step 1 and Step 2 CK while doing research in Ohio."),
     ("dr_okafor", "img", "moderator", "Lagos graduate, now PGY-2 in internal medicine."),
@@ -30,14 +37,54 @@ def seed_users() -> dict[str, User]:
         if user is None:
             password_hash = password_hash or passwords.hash_password(DEMO_PASSWORD)
             user = User(username=username, username_key=username_key(username), email=f"{username}@demo.invalid",
-                        password_hash=password_hash, role=role, background=background, bio=bio)
+                        password_hash=password_hash, role=role, background=background, bio=bio,
+                        created_at=datetime(2024, 1, 1))
             db.session.add(user)
         users[username] = user
     db.session.flush()
     return users
 
 
-def seed() -> dict:
+def seed_stories(users: dict[str, User], now: datetime) -> int:
+    """Create each demo story unless its author already has one with that title.
+
+    Creation times are spread over the last weeks (newest first in the file) so listings look lived-in.
+    """
+    entries = json.loads(DEMO_STORIES_PATH.read_text())
+    existing = set(db.session.execute(sa.select(Story.author_id, Story.title)).all())
+    assessments = {}
+    created = 0
+    for index, entry in enumerate(entries):
+        author = users[entry["author"]]
+        if (author.id, entry["title"]) in existing:
+            continue
+        created_at = now - timedelta(hours=7 * index + 3)
+        year, month = (int(part) for part in entry["exam_month"].split("-"))
+        story = Story(author=author, title=entry["title"], slug=slugify(entry["title"]), body=entry["body"],
+                      body_html=markup.render(entry["body"]), step=entry["step"], exam_month=date(year, month, 1),
+                      attempt=entry["attempt"], outcome=entry["outcome"], score=entry["score"],
+                      background=entry["background"], prep_weeks=entry["prep_weeks"], created_at=created_at,
+                      votes=0, hot=ranking.hot(0, created_at), resource_links=[], practice_scores=[])
+        db.session.add(story)
+        set_resources(story, [(r["name"], r["rating"], r["note"]) for r in entry["resources"]])
+        names = [p["assessment"] for p in entry["practice"]]
+        missing = [n for n in names if n not in assessments]
+        assessments.update(catalogue.resolve(missing, entry["step"]))
+        story.practice_scores = [
+            PracticeScore(resource=assessments[p["assessment"]], score=p["score"],
+                          taken_on=date.fromisoformat(p["taken_on"]))
+            for p in entry["practice"] if assessments.get(p["assessment"]) is not None]
+        created += 1
+    db.session.flush()
+    return created
+
+
+def seed(now: datetime | None = None) -> dict:
+    from .models import utcnow
+
+    counts = catalogue.load()
     users = seed_users()
+    stories = seed_stories(users, now or utcnow())
+    catalogue.refresh_story_counts()
     db.session.commit()
-    return {"users": len(users)}
+    return {"resources": counts["total"], "users": len(users), "new stories": stories}
