@@ -48,7 +48,8 @@ def seed_users() -> dict[str, User]:
 def seed_stories(users: dict[str, User], now: datetime) -> int:
     """Create each demo story unless its author already has one with that title.
 
-    Creation times are spread over the last weeks (newest first in the file) so listings look lived-in.
+    Creation times are spread over the last weeks, in exam order (the file is sorted by exam month), so the
+    newest stories are about recent exams and listings look lived-in.
     """
     entries = json.loads(DEMO_STORIES_PATH.read_text())
     existing = set(db.session.execute(sa.select(Story.author_id, Story.title)).all())
@@ -58,7 +59,7 @@ def seed_stories(users: dict[str, User], now: datetime) -> int:
         author = users[entry["author"]]
         if (author.id, entry["title"]) in existing:
             continue
-        created_at = now - timedelta(hours=7 * index + 3)
+        created_at = now - timedelta(hours=7 * (len(entries) - index) + 3)
         year, month = (int(part) for part in entry["exam_month"].split("-"))
         story = Story(author=author, title=entry["title"], slug=slugify(entry["title"]), body=entry["body"],
                       body_html=markup.render(entry["body"]), step=entry["step"], exam_month=date(year, month, 1),
