@@ -65,8 +65,11 @@ def create():
 def edit(slug: str):
     require_catalogue_editor()
     resource = get_resource_or_404(slug)
-    form = ResourceForm(obj=resource, steps=resource.step_codes, scale=resource.scale or "",
-                        aliases=", ".join(a.alias_key for a in resource.aliases))
+    # Explicit data, not obj=: WTForms prefers obj's attributes to keywords, and a None scale is not a choice.
+    form = ResourceForm(data={"name": resource.name, "slug": resource.slug, "kind": resource.kind,
+                              "steps": resource.step_codes, "scale": resource.scale or "",
+                              "description": resource.description,
+                              "aliases": ", ".join(a.alias_key for a in resource.aliases)})
     if form.validate_on_submit():
         clash = db.session.scalar(sa.select(Resource.id).where(Resource.slug == form.slug.data,
                                                                Resource.id != resource.id))

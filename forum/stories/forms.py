@@ -115,7 +115,9 @@ class StoryForm(BaseForm):
                    *(SelectChoice(str(r.id), r.name) for r in assessments)]
         for row in self.practice:
             row.form.assessment.choices = choices
-        if not self.submission_key.data:
+        # The key only de-duplicates presses of one form; one we did not make (missing, mangled, oversized)
+        # simply becomes a new key rather than an error the writer could do nothing about.
+        if not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", self.submission_key.data or ""):
             self.submission_key.data = secrets.token_urlsafe(16)
         self.record: dict = {}
         self.practice_rows: list[tuple] = []
@@ -147,9 +149,10 @@ class StoryForm(BaseForm):
             problems["step"] = "Choose the step you took."
         if not self.outcome.data:
             problems["outcome"] = "Choose an outcome."
-        if not problems.keys() & {"step"} and self.step.data:
+        attempt = int(self.attempt.data) if re.fullmatch(r"[1-9]", self.attempt.data or "") else None
+        if self.step.data in exam.STEP_CODES and attempt is not None:
             rule_problems = exam.validate_exam_record(
-                step=self.step.data, exam_month=exam_month, attempt=int(self.attempt.data or 1),
+                step=self.step.data, exam_month=exam_month, attempt=attempt,
                 outcome=self.outcome.data or None, score=None if score == "invalid" else score,
                 prep_weeks=None if prep_weeks == "invalid" else prep_weeks, today=today)
             for name, message in rule_problems.items():
@@ -157,7 +160,7 @@ class StoryForm(BaseForm):
         for name, message in problems.items():
             field = getattr(self, name)
             field.errors = [*field.errors, message]
-        self.record = {"step": self.step.data, "exam_month": exam_month, "attempt": int(self.attempt.data or 1),
+        self.record = {"step": self.step.data, "exam_month": exam_month, "attempt": attempt,
                        "outcome": self.outcome.data, "score": score, "prep_weeks": prep_weeks,
                        "background": self.background.data or None}
         practice_ok = self._validate_practice(exam_month, today)

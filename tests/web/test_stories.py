@@ -44,7 +44,7 @@ def story_data(catalogue=None, **overrides) -> dict:
         "practice-0-score": "231" if catalogue else "", "practice-0-taken_on": "2025-05-02" if catalogue else "",
         "practice-1-assessment": "", "practice-1-score": "", "practice-1-taken_on": "",
         "body": "I studied for eight weeks.\n\n**UWorld** was the core; I did *two* passes.",
-        "submission_key": "key-1", "publish": "Publish",
+        "submission_key": "submission-key-1", "publish": "Publish",
     }
     data.update(overrides)
     return data
@@ -155,8 +155,8 @@ def test_rate_limit_keeps_the_text(client, catalogue):
     user = make_user()  # a new account: 3 stories an hour
     sign_in(client, user)
     for n in range(3):
-        assert publish(client, story_data(submission_key=f"k{n}", title=f"Story number {n}")).status_code == 302
-    limited = publish(client, story_data(submission_key="k9", title="One story too many"))
+        assert publish(client, story_data(submission_key=f"submission-key-{n}", title=f"Story number {n}")).status_code == 302
+    limited = publish(client, story_data(submission_key="submission-key-9", title="One story too many"))
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
     assert "One story too many" in limited.get_data(as_text=True)
