@@ -112,5 +112,8 @@ def refresh_story_counts(resource_ids: list[int] | None = None) -> None:
 
 
 def open_suggestions() -> list[ResourceSuggestion]:
+    from sqlalchemy.orm import joinedload
+
     return list(db.session.scalars(sa.select(ResourceSuggestion).where(ResourceSuggestion.resolved.is_(False))
+                                   .options(joinedload(ResourceSuggestion.story))
                                    .order_by(ResourceSuggestion.created_at.desc()).limit(200)))

@@ -33,6 +33,13 @@ def index():
     return render_template("resources/index.html", by_kind=by_kind, kinds=RESOURCE_KINDS, steps=exam.STEPS)
 
 
+@bp.route("/suggestions")
+def suggestions():
+    """Names writers typed that the catalogue does not know yet: add them, or merge them into what exists."""
+    require_catalogue_editor()
+    return render_template("resources/suggestions.html", suggestions=catalogue.open_suggestions())
+
+
 @bp.route("/<slug>")
 def show(slug: str):
     resource = get_resource_or_404(slug)

@@ -113,3 +113,16 @@ def test_rerender_command_rewrites_stale_html(app):
     result = app.test_cli_runner().invoke(args=["stories", "rerender"])
     assert result.exit_code == 0 and "1 changed" in result.output
     assert fresh(story).body_html.startswith("<p><strong>bold</strong>")
+
+
+def test_moderators_see_suggested_names(app):
+    story = make_story(title="Used an unknown thing")
+    from forum.models import ResourceSuggestion
+    db.session.add(ResourceSuggestion(story=story, name="Archer Review", rating=4))
+    db.session.commit()
+    member, moderator = app.test_client(), app.test_client()
+    sign_in(member, make_user())
+    sign_in(moderator, make_user(role="moderator"))
+    assert member.get("/resources/suggestions").status_code == 403
+    body = moderator.get("/resources/suggestions").get_data(as_text=True)
+    assert "Archer Review" in body and "Used an unknown thing" in body
