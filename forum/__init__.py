@@ -55,9 +55,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, hubs, resources, stories, users
+    from . import auth, comments, hubs, resources, stories, users
 
-    for module in (auth, hubs, resources, stories, users):
+    for module in (auth, comments, hubs, resources, stories, users):
         app.register_blueprint(module.bp)
 
 
@@ -83,6 +83,10 @@ def register_template_helpers(app: Flask) -> None:
         can_edit_story=permissions.can_edit_story,
         can_delete_story=permissions.can_delete_story,
         can_edit_resources=permissions.can_edit_resources,
+        can_comment=permissions.can_comment,
+        can_vote=permissions.can_vote,
+        can_edit_comment=permissions.can_edit_comment,
+        can_delete_comment=permissions.can_delete_comment,
     )
 
 

@@ -35,6 +35,26 @@ def can_see_story(user, story) -> bool:
     return story.status == "published" or can_moderate(user)
 
 
+def can_comment(user, story) -> bool:
+    """Members who are not banned, on a published story that is not locked."""
+    return can_post(user) and story.status == "published" and not story.locked
+
+
+def can_vote(user, item) -> bool:
+    """Not banned, and not on your own story or comment."""
+    return can_post(user) and item.author_id != user.id and item.status == "published"
+
+
+def can_edit_comment(user, comment) -> bool:
+    if not can_post(user):
+        return False
+    return user.is_moderator or (comment.author_id == user.id and comment.status == "published")
+
+
+def can_delete_comment(user, comment) -> bool:
+    return can_post(user) and comment.author_id == user.id and comment.status == "published"
+
+
 def can_edit_resources(user) -> bool:
     return can_moderate(user)
 

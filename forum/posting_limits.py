@@ -3,6 +3,7 @@
 Flask-Limiter's decorators answer before the view runs, which would lose a story; here the view asks first and
 renders the form itself. Counters share Flask-Limiter's storage (memory, or Redis across processes).
 """
+import time
 from datetime import timedelta
 
 from limits import parse
@@ -29,6 +30,20 @@ def _hit(item, *identifiers: str) -> int:
     if strategy.hit(item, *identifiers):
         return 0
     reset_at, _remaining = strategy.get_window_stats(item, *identifiers)
-    import time
-
     return max(1, int(reset_at - time.time()))
+
+
+COMMENT_LIMIT = parse("30 per 10 minutes")
+COMMENT_LIMIT_NEW_ACCOUNT = parse("6 per 10 minutes")
+VOTE_LIMIT = parse("120 per minute")
+VOTE_LIMIT_NEW_ACCOUNT = parse("30 per minute")
+
+
+def comment_limit_exceeded(user) -> int:
+    new_account = utcnow() - user.created_at < NEW_ACCOUNT_AGE
+    return _hit(COMMENT_LIMIT_NEW_ACCOUNT if new_account else COMMENT_LIMIT, "comment", str(user.id))
+
+
+def vote_limit_exceeded(user) -> int:
+    new_account = utcnow() - user.created_at < NEW_ACCOUNT_AGE
+    return _hit(VOTE_LIMIT_NEW_ACCOUNT if new_account else VOTE_LIMIT, "vote", str(user.id))

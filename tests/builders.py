@@ -30,7 +30,7 @@ def csrf_token_from(html: str) -> str:
 
 
 def get_csrf(client, url: str = "/auth/login") -> str:
-    return csrf_token_from(client.get(url).get_data(as_text=True))
+    return csrf_token_from(client.get(url, follow_redirects=True).get_data(as_text=True))
 
 
 def post_form(client, url: str, data: dict, *, token_from: str | None = None, **kwargs):
@@ -112,3 +112,17 @@ class QueryCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+def make_comment(story, author=None, *, body: str = "Thanks, this helped.", parent=None, **fields):
+    from forum import markup
+    from forum.models import Comment, path_segment
+
+    author = author or make_user()
+    comment = Comment(story_id=story.id, author_id=author.id, parent_id=parent.id if parent else None,
+                      depth=parent.depth + 1 if parent else 0, body=body, body_html=markup.render(body), **fields)
+    db.session.add(comment)
+    db.session.flush()
+    comment.path = (parent.path + "." if parent else "") + path_segment(comment.id)
+    db.session.commit()
+    return comment

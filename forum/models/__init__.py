@@ -22,9 +22,22 @@ from .stories import (
     StoryResource,
     alias_key,
 )
+from .threads import (
+    MAX_DEPTH,
+    MAX_STORED_DEPTH,
+    NOTIFICATION_KINDS,
+    Comment,
+    CommentVote,
+    Notification,
+    SavedStory,
+    StoryVote,
+    path_segment,
+)
 
 __all__ = [
     "BACKGROUNDS", "PERMANENT_BAN_UNTIL", "RESET_TOKEN_LIFETIME", "ROLES", "ModAction", "PasswordResetToken", "User",
     "username_key", "utcnow", "RESOURCE_KINDS", "STORY_STATUSES", "PracticeScore", "Resource", "ResourceAlias",
-    "ResourceSuggestion", "Revision", "Story", "StoryResource", "alias_key",
+    "ResourceSuggestion", "Revision", "Story", "StoryResource", "alias_key", "MAX_DEPTH", "MAX_STORED_DEPTH",
+    "NOTIFICATION_KINDS",
+    "Comment", "CommentVote", "Notification", "SavedStory", "StoryVote", "path_segment",
 ]

@@ -40,6 +40,10 @@ class User(UserMixin, db.Model):
     banned_until: Mapped[datetime | None]
     ban_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     karma: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Cached so the header shows it without a query; written in the same transaction as the notifications.
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
+    email_on_reply: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    email_on_mention: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Bumped when the password changes: every session and remember-me cookie carrying the old value stops working.
     auth_version: Mapped[int] = mapped_column(default=1, server_default="1")
 

@@ -6,11 +6,14 @@ from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import catalogue, charts, exam, markup, permissions
+from .. import catalogue, charts, exam, markup, permissions, threads, votes
+from ..comments.forms import CommentForm
+from ..comments.routes import check_vote_allowed, vote_response, wants_up
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
-from ..models import Revision, Story
+from ..models import Revision, SavedStory, Story, utcnow
 from ..posting_limits import story_limit_exceeded
+from ..security import safe_next_url
 from . import bp, listing, writing
 from .forms import StoryForm
 
@@ -119,8 +122,16 @@ def show(story_id: int, slug: str | None = None):
     if story.status != "published" and not permissions.can_see_story(current_user, story):
         return render_template("stories/gone.html", story=story), 410
     chart = practice_chart(story)
-    clear_draft = session.pop(DRAFT_CLEAR_KEY, None)
+    clear_draft = session.pop(DRAFT_CLEAR_KEY, None) if DRAFT_CLEAR_KEY in session else None
+    sort = request.args.get("comments", "top")
+    sort = sort if sort in threads.COMMENT_SORTS else "top"
+    roots, comments = threads.load_thread(story, sort)
     return render_template("stories/show.html", story=story, chart=chart, clear_draft=clear_draft, steps=exam.STEPS,
+                           roots=roots, comment_total=len(comments), comment_sort=sort,
+                           comment_sorts=threads.COMMENT_SORTS,
+                           voted=votes.has_voted_story(current_user, story.id),
+                           comment_votes=votes.comment_votes_on_story(current_user, story.id),
+                           saved=is_saved(story.id), comment_form=CommentForm(),
                            record_line=exam.describe_record(step=story.step, exam_month=story.exam_month,
                                                             attempt=story.attempt, outcome=story.outcome,
                                                             score=story.score),
@@ -209,3 +220,38 @@ def revisions(story_id: int):
                                                              Revision.item_id == story.id)
                                    .order_by(Revision.created_at.desc(), Revision.id.desc())))
     return render_template("stories/revisions.html", story=story, revisions=rows)
+
+
+def is_saved(story_id: int) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    return db.session.scalar(sa.select(sa.literal(True)).where(
+        SavedStory.user_id == current_user.id, SavedStory.story_id == story_id)) is not None
+
+
+@bp.route("/stories/<int:story_id>/vote", methods=["POST"])
+def vote(story_id: int):
+    story = get_story_or_404(story_id)
+    up = wants_up()
+    refused = check_vote_allowed(story)
+    if refused is not None:
+        return refused
+    count, voted = votes.vote_story(user=current_user, story=story, up=up)
+    db.session.commit()
+    return vote_response(count=count, voted=voted, fallback=story_url(story))
+
+
+@bp.route("/stories/<int:story_id>/save", methods=["POST"])
+def save(story_id: int):
+    """Bookmark a story (value=1) or drop the bookmark (value=0); idempotent either way."""
+    story = get_story_or_404(story_id)
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=story_url(story)))
+    if wants_up():
+        db.session.execute(votes.insert_ignoring_duplicates(SavedStory, user_id=current_user.id, story_id=story.id,
+                                                             created_at=utcnow()))
+    else:
+        db.session.execute(sa.delete(SavedStory).where(SavedStory.user_id == current_user.id,
+                                                       SavedStory.story_id == story.id))
+    db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or story_url(story))

@@ -1,5 +1,5 @@
 """Settings forms: each change that matters asks for the current password."""
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import passwords
@@ -41,3 +41,5 @@ class ProfileForm(BaseForm):
     bio = TextAreaField("About you", filters=[strip_or_none], validators=[
         Length(max=BIO_MAX, message=f"Keep it under {BIO_MAX} characters.")],
         description="Plain text, shown on your profile.")
+    email_on_reply = BooleanField("Email me when someone replies to my story or comment")
+    email_on_mention = BooleanField("Email me when someone mentions me (@name)")

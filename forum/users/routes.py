@@ -5,18 +5,19 @@ import re
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from .. import exam, passwords
+from .. import exam, notifications, passwords
 from ..auth.forms import USERNAME_PATTERN
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
-from ..models import Story, User, username_key
+from ..models import Notification, SavedStory, Story, User, username_key
 from . import bp
 from .forms import EmailChangeForm, PasswordChangeForm, ProfileForm
 
 log = logging.getLogger("forum.auth")
 PROFILE_STORIES = 50  # a profile shows the newest; nobody has written more yet
+NOTIFICATIONS_SHOWN = 100
 
 
 def get_user_or_404(username: str) -> User:
@@ -40,7 +41,9 @@ def profile(username: str):
 
 
 def _settings_page(**forms):
-    forms.setdefault("profile_form", ProfileForm(obj=current_user, background=current_user.background or ""))
+    forms.setdefault("profile_form", ProfileForm(data={
+        "background": current_user.background or "", "bio": current_user.bio,
+        "email_on_reply": current_user.email_on_reply, "email_on_mention": current_user.email_on_mention}))
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
     forms.setdefault("email_form", EmailChangeForm(formdata=None))
     return render_template("users/settings.html", **forms)
@@ -61,6 +64,8 @@ def update_profile():
         return _settings_page(profile_form=form), 400
     current_user.background = form.background.data or None
     current_user.bio = form.bio.data or ""
+    current_user.email_on_reply = form.email_on_reply.data
+    current_user.email_on_mention = form.email_on_mention.data
     db.session.commit()
     flash("Profile saved.", "success")
     return redirect(url_for("users.settings"))
@@ -93,3 +98,31 @@ def change_email():
     log.info("email changed user_id=%s", current_user.id)
     flash("Email address changed.", "success")
     return redirect(url_for("users.settings"))
+
+
+@bp.route("/notifications")
+@login_required
+def notifications_page():
+    rows = list(db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == current_user.id)
+        .options(joinedload(Notification.actor), joinedload(Notification.story), joinedload(Notification.comment))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(NOTIFICATIONS_SHOWN)))
+    return render_template("users/notifications.html", notifications=rows)
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def mark_notifications_read():
+    notifications.mark_all_read(current_user)
+    db.session.commit()
+    return redirect(url_for("users.notifications_page"))
+
+
+@bp.route("/saved")
+@login_required
+def saved():
+    stories = list(db.session.scalars(
+        sa.select(Story).join(SavedStory, SavedStory.story_id == Story.id)
+        .where(SavedStory.user_id == current_user.id, Story.status == "published")
+        .options(selectinload(Story.resource_links)).order_by(SavedStory.created_at.desc()).limit(200)))
+    return render_template("users/saved.html", stories=stories, steps=exam.STEPS)

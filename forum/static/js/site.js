@@ -129,6 +129,34 @@
 
   document.querySelectorAll("form[data-draft-key]").forEach(setupDraft);
 
+  // Votes without a page load: the same form, sent with fetch; the CSRF token travels in a header.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-vote") || !window.fetch) { return; }
+    event.preventDefault();
+    var button = form.querySelector("button");
+    var value = form.querySelector("input[name=value]");
+    var body = new URLSearchParams(new FormData(form));
+    button.disabled = true;
+    fetch(form.action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": form.querySelector("input[name=csrf_token]").value }
+    }).then(function (response) {
+      if (response.status === 401) { window.location.href = "/auth/login"; return null; }
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      if (!result) { return; }
+      if (!result.ok) { window.alert(result.data.error || "That did not work; try again."); return; }
+      form.querySelector(".vote-count").textContent = result.data.votes;
+      button.setAttribute("aria-pressed", result.data.voted ? "true" : "false");
+      value.value = result.data.voted ? "0" : "1";
+    }).catch(function () {
+      form.submit();  // fall back to the plain form post
+    }).finally(function () { button.disabled = false; });
+  });
+
   // After a successful publish the story page names the draft to drop.
   var done = document.querySelector("[data-clear-draft]");
   if (done && storage()) {
