@@ -4,8 +4,8 @@ Each change is decided by the database, not by Python: the vote row is inserted 
 deleted), and only when a row really changed do the item's count and the author's karma move, by `x = x + 1` in
 the same transaction. Two presses racing can therefore never count twice, and the cached counts always equal the
 rows. Whether a row changed is read from RETURNING, not rowcount: psycopg 3 reports rowcount -1 for these
-statements, which is truthy and would count a repeated press twice. The statements run in one order (vote row, item, author) in every transaction, so PostgreSQL's row locks
-cannot deadlock between two voters.
+statements, which is truthy and would count a repeated press twice. The statements run in one order (vote row,
+item, author) in every transaction, so PostgreSQL's row locks cannot deadlock between two voters.
 """
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
