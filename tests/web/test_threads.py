@@ -295,3 +295,14 @@ def test_comment_sorts(client):
     newest = client.get(story_path(story) + "?comments=new").get_data(as_text=True)
     assert newest.index("new and quiet") < newest.index("old and popular")
     assert old.id < new.id
+
+
+def test_thread_shows_reply_vote_and_edit_controls_to_a_signed_in_member(client, veteran):
+    story = make_story()
+    theirs = make_comment(story, body="Someone else's comment")
+    mine = make_comment(story, veteran, body="My own comment")
+    page = client.get(story_path(story)).get_data(as_text=True)
+    assert f'href="/comments/{theirs.id}/reply"' in page
+    assert f'action="/comments/{theirs.id}/vote"' in page
+    assert f'href="/comments/{mine.id}/edit"' in page
+    assert f'action="/comments/{mine.id}/vote"' not in page  # not on your own
