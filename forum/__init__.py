@@ -55,10 +55,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, comments, hubs, resources, stories, users
+    from . import auth, comments, hubs, mod, resources, stories, users
+    from .mod.public import public_bp
 
-    for module in (auth, comments, hubs, resources, stories, users):
+    for module in (auth, comments, hubs, mod, resources, stories, users):
         app.register_blueprint(module.bp)
+    app.register_blueprint(public_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -84,6 +86,7 @@ def register_template_helpers(app: Flask) -> None:
         can_delete_story=permissions.can_delete_story,
         can_edit_resources=permissions.can_edit_resources,
         can_comment=permissions.can_comment,
+        can_report=permissions.can_report,
         can_vote=permissions.can_vote,
         can_edit_comment=permissions.can_edit_comment,
         can_delete_comment=permissions.can_delete_comment,

@@ -1,16 +1,15 @@
 """flask commands for the people who run the site."""
 import sys
-from datetime import timedelta
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from . import moderation, passwords
+from . import passwords
 from .auth.forms import USERNAME_PATTERN, normalise_email
 from .extensions import db
-from .models import PERMANENT_BAN_UNTIL, ROLES, User, username_key, utcnow
+from .models import ROLES, User, username_key
 
 users_cli = AppGroup("users", help="Create accounts, change roles, ban.")
 
@@ -63,10 +62,10 @@ def create_user(username: str, email: str, role: str) -> None:
 @click.argument("role", type=click.Choice(ROLES))
 def set_role(username: str, role: str) -> None:
     """Make someone a member, moderator or admin (recorded in the moderation log)."""
+    from . import moderating
+
     user = _get_user(username)
-    previous, user.role = user.role, role
-    moderation.record(actor=None, action="set_role", target_type="user", target_id=user.id,
-                      target_label=user.username, reason=f"{previous} -> {role} (console)")
+    moderating.set_role(user, role=role, actor=None)
     db.session.commit()
     click.echo(f"{user.username} is now {role}.")
 
@@ -77,11 +76,10 @@ def set_role(username: str, role: str) -> None:
 @click.option("--reason", required=True, help="Shown to the user and in the public moderation log.")
 def ban_user(username: str, days: int | None, reason: str) -> None:
     """Stop someone posting, commenting and voting; they can still read."""
+    from . import moderating
+
     user = _get_user(username)
-    user.banned_until = utcnow() + timedelta(days=days) if days else PERMANENT_BAN_UNTIL
-    user.ban_reason = reason
-    moderation.record(actor=None, action="ban", target_type="user", target_id=user.id, target_label=user.username,
-                      reason=f"{reason} ({f'{days} days' if days else 'permanent'})")
+    moderating.ban(user, actor=None, days=days, reason=reason)
     db.session.commit()
     click.echo(f"{user.username} is banned {'for ' + str(days) + ' days' if days else 'permanently'}.")
 
@@ -136,3 +134,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(resources_cli)
     app.cli.add_command(stories_cli)
+    from .hubs.cli import hubs_cli
+    app.cli.add_command(hubs_cli)

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import catalogue, markup, passwords, ranking
+from . import catalogue, curation, markup, passwords, ranking
 from .extensions import db
-from .models import PracticeScore, Story, User, username_key
+from .models import Feature, Hub, PracticeScore, Story, User, username_key
 from .models.stories import slugify
 from .stories.writing import set_resources
 
@@ -26,6 +26,20 @@ DEMO_USERS = [
     ("hannah_do", "us_do", "member", "DO, family medicine resident."),
     ("arjun_s", "us_md", "member", "Dual-degree MD/PhD, back on the wards."),
 ]
+# The front page's featured cards in ../shared/hub-seed.txt: each demo story of that title, with the seed's teaser.
+DEMO_FEATURES = [
+    ("What Is the Toughest Exam in the USA?",
+     "The USMLE Step 1 is widely considered the toughest exam in the USA due to its high stakes, intense "
+     "preparation, and life-altering consequences. Learn why it's harder than the Bar Exam, MCAT, or CPA and how "
+     "students survive it."),
+    ("Hardest Medical License Exam: Which One Tops the List?",
+     "Cracking a medical license exam is never a walk in the park, but some tests stand out as truly tough. This "
+     "article breaks down which medical licensing exam is considered the hardest, what makes it so intense, and how "
+     "it stacks up against others around the world. You’ll get practical tips, real-life examples, and a peek into "
+     "what candidates actually face. If you’re preparing for one of these beastly tests, you’ll want to know where "
+     "it sits on the difficulty scale. Get ready for honest insights, not just the usual textbook talk."),
+]
+DEMO_CURATOR = "maya_img"  # the demo admin; the log shows her featuring the cards
 
 
 def seed_users() -> dict[str, User]:
@@ -80,6 +94,25 @@ def seed_stories(users: dict[str, User], now: datetime) -> int:
     return created
 
 
+def seed_features(users: dict[str, User]) -> int:
+    """Feature the seed's two stories on the front page, those not there yet, as the demo admin."""
+    curation.ensure_hubs()
+    home = db.session.scalar(sa.select(Hub).where(Hub.slug == curation.HOME))
+    titles = [title for title, _ in DEMO_FEATURES]
+    stories = {s.title: s for s in db.session.scalars(
+        sa.select(Story).where(Story.title.in_(titles), Story.status == "published").order_by(Story.id))}
+    shown = set(db.session.scalars(sa.select(Feature.story_id).where(Feature.hub_id == home.id)))
+    created = 0
+    for title, teaser in DEMO_FEATURES:
+        story = stories.get(title)
+        if story is None or story.id in shown:
+            continue
+        curation.feature(hub=home, story=story, actor=users[DEMO_CURATOR], teaser=teaser,
+                         reason="Demo content: the cards of the hub page.")
+        created += 1
+    return created
+
+
 def seed(now: datetime | None = None) -> dict:
     from .models import utcnow
 
@@ -87,5 +120,6 @@ def seed(now: datetime | None = None) -> dict:
     users = seed_users()
     stories = seed_stories(users, now or utcnow())
     catalogue.refresh_story_counts()
+    features = seed_features(users)
     db.session.commit()
-    return {"resources": counts["total"], "users": len(users), "new stories": stories}
+    return {"resources": counts["total"], "users": len(users), "new stories": stories, "new featured cards": features}

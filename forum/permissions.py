@@ -55,6 +55,11 @@ def can_delete_comment(user, comment) -> bool:
     return can_post(user) and comment.author_id == user.id and comment.status == "published"
 
 
+def can_report(user, item) -> bool:
+    """Any member who is not banned, on someone else's published story or comment."""
+    return can_post(user) and item.author_id != user.id and item.status == "published"
+
+
 def can_edit_resources(user) -> bool:
     return can_moderate(user)
 

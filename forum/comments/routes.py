@@ -21,9 +21,7 @@ def comment_url(comment: Comment) -> str:
 def get_comment_or_404(comment_id: int) -> Comment:
     comment = db.session.scalar(sa.select(Comment).where(Comment.id == comment_id)
                                 .options(joinedload(Comment.author), joinedload(Comment.story)))
-    if comment is None or (comment.story.status == "removed" and not permissions.can_moderate(current_user)):
-        abort(404)
-    if comment.status == "removed" and not permissions.can_moderate(current_user):
+    if comment is None:
         abort(404)
     return comment
 

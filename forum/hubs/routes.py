@@ -1,16 +1,27 @@
-"""The front page and the step hubs."""
-from flask import abort, render_template, request
+"""The front page and the step hubs: the hub's intro, its featured cards in moderator order, then the listing."""
+from flask import abort, render_template, request, url_for
 
-from .. import exam
+from .. import curation, exam
+from ..models import utcnow
 from ..stories import listing
 from . import bp
 
 
+def hub_url(slug: str) -> str:
+    """Where a hub lives: `home` is the front page, a step hub is /steps/<the step's slug>."""
+    if slug == curation.HOME:
+        return url_for("hubs.home")
+    return url_for("hubs.step", slug=exam.STEPS[slug].slug)
+
+
 @bp.route("/")
 def home():
+    hub = curation.hub_for_page(curation.HOME)
+    features = curation.featured(curation.HOME, utcnow())
     filters = listing.Filters.from_args(request.args)
     page = listing.list_stories(filters, page_size=15)
-    return render_template("hubs/home.html", page=page, filters=filters, steps=exam.STEPS)
+    return render_template("hubs/home.html", hub=hub, features=features, page=page, filters=filters,
+                           steps=exam.STEPS)
 
 
 @bp.route("/steps/<slug>")
@@ -18,6 +29,9 @@ def step(slug: str):
     step = exam.step_for_slug(slug)
     if step is None:
         abort(404)
+    hub = curation.hub_for_page(step.code)
+    features = curation.featured(step.code, utcnow())
     filters = listing.Filters.from_args(request.args, step=step.code)
     page = listing.list_stories(filters)
-    return render_template("hubs/step.html", step=step, page=page, filters=filters, steps=exam.STEPS)
+    return render_template("hubs/step.html", hub=hub, features=features, step=step, page=page, filters=filters,
+                           steps=exam.STEPS)

@@ -10,6 +10,7 @@ from .accounts import (
     username_key,
     utcnow,
 )
+from .curation import REPORT_REASONS, Feature, Hub, Report
 from .stories import (
     RESOURCE_KINDS,
     STORY_STATUSES,
@@ -39,5 +40,6 @@ __all__ = [
     "username_key", "utcnow", "RESOURCE_KINDS", "STORY_STATUSES", "PracticeScore", "Resource", "ResourceAlias",
     "ResourceSuggestion", "Revision", "Story", "StoryResource", "alias_key", "MAX_DEPTH", "MAX_STORED_DEPTH",
     "NOTIFICATION_KINDS",
-    "Comment", "CommentVote", "Notification", "SavedStory", "StoryVote", "path_segment",
+    "Comment", "CommentVote", "Notification", "SavedStory", "StoryVote", "path_segment", "REPORT_REASONS", "Feature",
+    "Hub", "Report",
 ]

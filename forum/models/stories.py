@@ -62,6 +62,8 @@ class Story(db.Model):
     status: Mapped[str] = mapped_column(sa.String(10), default="published", server_default="published")
     status_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A new account's first story: live at once, and listed for moderators to look at until one does.
+    awaiting_review: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # A random key from the form: a double-click or a resent POST finds the story it already made.
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))
 

@@ -25,14 +25,12 @@ def story_url(story: Story, **kwargs) -> str:
 
 
 def get_story_or_404(story_id: int, *, with_details: bool = False) -> Story:
-    """Load a story for a page, or 404: removed and deleted stories exist only for moderators and their author."""
+    """Load a story for a page, or 404. Deleted and removed stories load too: their pages show the notice."""
     query = sa.select(Story).where(Story.id == story_id)
     if with_details:
         query = query.options(selectinload(Story.resource_links), selectinload(Story.practice_scores))
     story = db.session.scalar(query)
     if story is None:
-        abort(404)
-    if story.status == "removed" and not permissions.can_moderate(current_user):
         abort(404)
     return story
 
@@ -89,7 +87,9 @@ def new():
         response = make_response(render_form(form, status=429))
         response.headers["Retry-After"] = str(retry_after)
         return response
+    first = is_first_story(current_user)  # asked before the new row exists (autoflush would count it)
     story = writing.create_story(author=current_user, form=form)
+    story.awaiting_review = first
     try:
         db.session.flush()
         writing.refresh_counts_for(story)
@@ -104,6 +104,11 @@ def new():
     session[DRAFT_CLEAR_KEY] = "new"
     flash("Your story is published. Thank you for sharing it.", "success")
     return redirect(story_url(story))
+
+
+def is_first_story(user) -> bool:
+    """A new account's first story goes live and also into the moderators' queue for a look."""
+    return db.session.scalar(sa.select(Story.id).where(Story.author_id == user.id).limit(1)) is None
 
 
 def find_submitted(submission_key: str | None) -> Story | None:

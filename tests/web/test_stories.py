@@ -277,6 +277,10 @@ def test_banned_user_cannot_open_the_story_form(client):
     assert client.get("/stories/new").status_code == 403
 
 
-def test_removed_story_is_404_to_the_public(client):
-    story = make_story(status="removed")
-    assert client.get(f"/stories/{story.id}-{story.slug}").status_code == 404
+def test_removed_story_shows_the_removal_notice_to_the_public(client):
+    story = make_story(status="removed", status_reason="shared recalled exam questions")
+    response = client.get(f"/stories/{story.id}-{story.slug}")
+    assert response.status_code == 410
+    body = response.get_data(as_text=True)
+    assert "removed by a moderator: shared recalled exam questions" in body
+    assert story.body not in body

@@ -1,0 +1,17 @@
+"""Moderators' tools. Every route under /mod passes one guard, on the blueprint; modules add routes to bp."""
+from flask import Blueprint, abort
+from flask_login import current_user
+
+from .. import permissions
+
+bp = Blueprint("mod", __name__, url_prefix="/mod")
+
+
+@bp.before_request
+def require_moderator():
+    """The one door to /mod: anonymous visitors, members and banned moderators are refused here, before any view."""
+    if not permissions.can_moderate(current_user) or current_user.is_banned:
+        abort(403)
+
+
+from . import curation, reports, users  # noqa: E402,F401  (each module registers its routes on bp)

@@ -1,0 +1,77 @@
+"""Open reports, the actions that answer them, and the first-posts queue."""
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import IntegerField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+from .. import moderating, reporting
+from ..extensions import db
+from ..forms import BaseForm, strip_or_none
+from ..models import Story, User
+from ..security import safe_next_url
+from . import bp
+
+# Which actions apply to which kind of item; the action name is also the log's.
+ACTIONS = {
+    "story": {"dismiss", "remove", "restore", "lock", "unlock", "review", "ban_author"},
+    "comment": {"dismiss", "remove", "restore", "ban_author"},
+}
+NEEDS_REASON = {"remove", "restore", "lock", "unlock", "ban_author"}  # the log says why, publicly
+
+
+class ActionForm(BaseForm):
+    reason = StringField("Reason (public, in the moderation log)", filters=[strip_or_none],
+                         validators=[Length(max=500)])
+    days = IntegerField("Ban for days (empty: permanent)", validators=[Optional(), NumberRange(min=1, max=3650)])
+
+
+@bp.route("/reports")
+def reports():
+    return render_template("mod/reports.html", items=reporting.open_items(), form=ActionForm(formdata=None),
+                           actions=ACTIONS)
+
+
+@bp.route("/queue")
+def queue():
+    stories = list(db.session.scalars(sa.select(Story).where(Story.awaiting_review.is_(True))
+                                      .order_by(Story.created_at).limit(200)))
+    return render_template("mod/queue.html", stories=stories, form=ActionForm(formdata=None))
+
+
+@bp.route("/<any(story, comment):target_type>/<int:target_id>/<action>", methods=["POST"])
+def act(target_type: str, target_id: int, action: str):
+    """One view for every action on a reported item: the table above says which apply, moderating.py does them."""
+    if action not in ACTIONS[target_type]:
+        abort(404)
+    target = db.session.get(moderating.TARGET_MODELS[target_type], target_id)
+    if target is None:
+        abort(404)
+    form = ActionForm()
+    if not form.validate() or (action in NEEDS_REASON and not form.reason.data):
+        flash("Say why: the reason goes in the public moderation log." if form.validate()
+              else "Check the form: " + "; ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(back()), 303
+    reason = form.reason.data or ""
+    if action == "remove":
+        moderating.remove(target, actor=current_user, reason=reason)
+    elif action == "restore":
+        moderating.restore(target, actor=current_user, reason=reason)
+    elif action == "dismiss":
+        moderating.dismiss(target, actor=current_user, reason=reason)
+    elif action in ("lock", "unlock"):
+        moderating.set_locked(target, locked=action == "lock", actor=current_user, reason=reason)
+    elif action == "review":
+        moderating.mark_reviewed(target, actor=current_user, reason=reason)
+    elif action == "ban_author":
+        author = db.session.get(User, target.author_id)
+        if author.is_moderator and not current_user.is_admin:
+            abort(403)
+        moderating.ban(author, actor=current_user, days=form.days.data, reason=reason)
+    db.session.commit()
+    flash("Done. It is in the moderation log.", "success")
+    return redirect(back())
+
+
+def back() -> str:
+    return safe_next_url(request.form.get("next")) or url_for("mod.reports")
