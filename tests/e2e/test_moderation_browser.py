@@ -1,0 +1,57 @@
+"""A member reports a comment, a moderator removes it, and the public sees the removal notice."""
+import pytest
+
+from tests.builders import DEFAULT_PASSWORD, make_comment, make_story, make_user
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(page, username):
+    page.goto("/auth/login")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+
+
+def test_report_remove_and_public_notice(browser, live_server):
+    with live_server["app"].app_context():
+        story = make_story(make_user(), title="A story with a bad comment")
+        comment = make_comment(story, make_user(), body="Selling recalled exam questions, DM me")
+        reporter, moderator = make_user().username, make_user(role="moderator").username
+        url, comment_id = f"/stories/{story.id}-{story.slug}", comment.id
+
+    context = browser.new_context(base_url=live_server["url"])
+    page = context.new_page()
+    sign_in(page, reporter)
+    page.goto(url)
+    page.locator(f"#c{comment_id}").get_by_role("link", name="Report").click()
+    page.get_by_label("Why are you reporting this?").select_option("exam_content")
+    page.get_by_label("Anything moderators should know").fill("Offering exam questions for sale")
+    page.get_by_role("button", name="Send the report").click()
+    assert page.get_by_text("Thank you: moderators will look at it.").is_visible()
+    context.close()
+
+    context = browser.new_context(base_url=live_server["url"])
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    sign_in(page, moderator)
+    page.goto("/mod/reports")
+    item = page.locator(".report-item", has_text="A story with a bad comment")
+    assert "Offering exam questions for sale" in item.inner_text()
+    item.get_by_label("Reason to remove").fill("sharing live exam content")
+    item.get_by_role("button", name="Remove").click()
+    assert page.get_by_text("No open reports.").is_visible()
+    assert problems == []
+    context.close()
+
+    context = browser.new_context(base_url=live_server["url"])
+    page = context.new_page()
+    page.goto(url)
+    notice = page.locator(f"#c{comment_id}")
+    assert "[removed by a moderator: sharing live exam content]" in notice.inner_text()
+    assert "Selling recalled exam questions" not in page.content()
+    page.goto("/moderation-log")
+    assert "sharing live exam content" in page.locator(".log-table").inner_text()
+    context.close()
