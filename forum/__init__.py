@@ -56,11 +56,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from . import auth, comments, hubs, mod, resources, stories, users
+    from .api import bp as api_bp
+    from .feeds import bp as feeds_bp
+    from .feeds import sitemap_bp
     from .mod.public import public_bp
 
     for module in (auth, comments, hubs, mod, resources, stories, users):
         app.register_blueprint(module.bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(feeds_bp)
+    app.register_blueprint(sitemap_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

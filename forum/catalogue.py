@@ -97,6 +97,20 @@ def merge(*, source: Resource, target: Resource, actor: User, reason: str) -> No
     db.session.delete(source)
     db.session.flush()
     refresh_story_counts([target.id])
+    refresh_search_text(target)
+
+
+def refresh_search_text(resource: Resource) -> None:
+    """Rewrite the search words of every story using a resource whose names changed."""
+    from sqlalchemy.orm import selectinload
+
+    from . import search
+    from .models import Story
+
+    stories = db.session.scalars(sa.select(Story).join(StoryResource).where(StoryResource.resource_id == resource.id)
+                                 .options(selectinload(Story.resource_links)))
+    for story in stories:
+        story.search_extra = search.story_text(story, [link.resource for link in story.resource_links])
 
 
 def refresh_story_counts(resource_ids: list[int] | None = None) -> None:

@@ -39,3 +39,9 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         else:
             reading = has_app_context() and not current_app.config.get("SQLITE_IMMEDIATE_OUTSIDE_REQUESTS", True)
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def include_in_autogenerate(name: str | None) -> bool:
+    """Leave the search machinery out of Alembic's comparisons: the FTS5 tables on SQLite and the tsvector
+    columns and GIN indexes on PostgreSQL exist on one backend only and are made by hand in the search migration."""
+    return not (name or "").startswith("search_")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import catalogue, curation, markup, passwords, ranking
+from . import catalogue, curation, markup, passwords, ranking, search
 from .extensions import db
 from .models import Feature, Hub, PracticeScore, Story, User, username_key
 from .models.stories import slugify
@@ -82,6 +82,7 @@ def seed_stories(users: dict[str, User], now: datetime) -> int:
                       votes=0, hot=ranking.hot(0, created_at), resource_links=[], practice_scores=[])
         db.session.add(story)
         set_resources(story, [(r["name"], r["rating"], r["note"]) for r in entry["resources"]])
+        story.search_extra = search.story_text(story, [link.resource for link in story.resource_links])
         names = [p["assessment"] for p in entry["practice"]]
         missing = [n for n in names if n not in assessments]
         assessments.update(catalogue.resolve(missing, entry["step"]))

@@ -15,6 +15,12 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 
+def include_object(object, name, type_, reflected, compare_to):
+    from forum.database import include_in_autogenerate
+
+    return include_in_autogenerate(name)
+
+
 def get_engine():
     return current_app.extensions['migrate'].db.engine
 
@@ -92,6 +98,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        conf_args.setdefault("include_object", include_object)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

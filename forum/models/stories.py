@@ -64,6 +64,9 @@ class Story(db.Model):
     locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # A new account's first story: live at once, and listed for moderators to look at until one does.
     awaiting_review: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Words a search should find beyond title and body: step, outcome, attempt, background, year, and the names
+    # and aliases of the resources used ("uw" finds UWorld). Written by forum.search.story_text.
+    search_extra: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # A random key from the form: a double-click or a resent POST finds the story it already made.
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))
 

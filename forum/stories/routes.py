@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import Revision, SavedStory, Story, utcnow
 from ..posting_limits import story_limit_exceeded
 from ..security import safe_next_url
+from ..similar import similar_stories
 from . import bp, listing, writing
 from .forms import StoryForm
 
@@ -140,7 +141,8 @@ def show(story_id: int, slug: str | None = None):
                            record_line=exam.describe_record(step=story.step, exam_month=story.exam_month,
                                                             attempt=story.attempt, outcome=story.outcome,
                                                             score=story.score),
-                           passing=exam.passing_score(story.step, story.exam_month))
+                           passing=exam.passing_score(story.step, story.exam_month),
+                           similar=similar_stories(story))
 
 
 def practice_chart(story: Story) -> Markup | None:

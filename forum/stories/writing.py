@@ -1,7 +1,7 @@
 """Turning a validated story form into rows. The view owns the transaction: nothing here commits."""
 import sqlalchemy as sa
 
-from .. import catalogue, markup, moderation, ranking
+from .. import catalogue, markup, moderation, ranking, search
 from ..extensions import db
 from ..models import PracticeScore, ResourceSuggestion, Revision, Story, StoryResource, User, utcnow
 from ..models.stories import slugify
@@ -39,6 +39,7 @@ def apply_form(story: Story, form: StoryForm) -> None:
     story.outcome, story.score, story.prep_weeks = record["outcome"], record["score"], record["prep_weeks"]
     story.background = record["background"]
     set_resources(story, form.resource_rows())
+    story.search_extra = search.story_text(story, [link.resource for link in story.resource_links])
     story.practice_scores = [PracticeScore(resource=resource, score=score, taken_on=taken_on)
                              for resource, score, taken_on in form.practice_rows]
 

@@ -1,0 +1,223 @@
+"""Search: one interface, two backends (SQLite FTS5, PostgreSQL tsvector), the same results on both.
+
+search(SearchQuery) finds published stories whose own text — title, body, and the words in search_extra (step,
+outcome, attempt, background, year, resource names and aliases) — or one of whose comments matches the query,
+narrowed by facets, with counts per facet value over the matched set. Relevance is defined the same way on both
+databases so they agree: a title hit first, then upvotes, then the newest. Snippets are cut and highlighted in
+Python from the stored text, escaped before <mark> is added.
+"""
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+from sqlalchemy.orm import selectinload
+
+from . import exam, markup
+from .extensions import db
+from .models import BACKGROUNDS, Comment, Resource, Story, StoryResource
+from .search_query import Query, fts5_match, parse, tsquery
+
+PAGE_SIZE = 20
+MAX_PAGE = 250
+SNIPPET_CHARS = 220
+RESOURCE_FACETS = 15  # the most used resources in the matched set; the rest are one search away
+SORTS = ("relevance", "new", "top")
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""
+    steps: list[str] = field(default_factory=list)
+    resources: list[str] = field(default_factory=list)  # slugs: a story must use all of them
+    outcomes: list[str] = field(default_factory=list)
+    backgrounds: list[str] = field(default_factory=list)
+    attempt: str = ""  # "" | "first" | "retake"
+    year: int | None = None
+    score_min: int | None = None
+    score_max: int | None = None
+    sort: str = "relevance"
+    page: int = 1
+
+
+@dataclass
+class Facet:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    stories: list[Story]
+    snippets: dict[int, Markup]
+    facets: dict[str, list[Facet]]
+    total: int
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def number(self) -> int:
+        return self.page
+
+
+def story_text(story: Story, resources: list[Resource]) -> str:
+    """The extra words a story is found by, so 'CK uworld failed first attempt' finds what it describes."""
+    step = exam.STEPS.get(story.step)
+    words = [step.label if step else "", step.short if step else "", exam.OUTCOMES.get(story.outcome, ""),
+             exam.ordinal_attempt(story.attempt) if story.attempt else "", "retake" if (story.attempt or 1) > 1 else "",
+             BACKGROUNDS.get(story.background or "", ""), str(story.exam_month.year) if story.exam_month else ""]
+    for resource in resources:
+        words.append(resource.name)
+        words.extend(alias.alias_key for alias in resource.aliases)
+    return " ".join(w for w in words if w)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _matching_ids(query: Query) -> sa.Select | None:
+    """Ids of stories whose own text or one of whose published comments matches the positive terms."""
+    if not query.required:
+        return None
+    if _dialect() == "postgresql":
+        ts = sa.func.to_tsquery("simple", tsquery(query.required))
+        own = sa.select(Story.id).where(sa.literal_column("stories.search_vector").op("@@")(ts))
+        via_comments = sa.select(Comment.story_id).where(
+            Comment.status == "published", sa.literal_column("comments.search_vector").op("@@")(ts))
+    else:
+        match = fts5_match(query.required)
+        own = sa.select(sa.literal_column("rowid")).select_from(sa.table("search_stories")).where(
+            sa.text("search_stories MATCH :own_match").bindparams(own_match=match))
+        via_comments = sa.select(Comment.story_id).where(Comment.status == "published", Comment.id.in_(
+            sa.select(sa.literal_column("rowid")).select_from(sa.table("search_comments")).where(
+                sa.text("search_comments MATCH :comment_match").bindparams(comment_match=match))))
+    return sa.union(own, via_comments)
+
+
+def _excluded_ids(query: Query) -> sa.Select | None:
+    if not query.excluded:
+        return None
+    groups = [[phrase] for phrase in query.excluded]
+    if _dialect() == "postgresql":
+        ts = sa.func.to_tsquery("simple", " | ".join(f"({tsquery([g])})" for g in groups))
+        return sa.select(Story.id).where(sa.literal_column("stories.search_vector").op("@@")(ts))
+    match = " OR ".join(fts5_match([g]) for g in groups)
+    return sa.select(sa.literal_column("rowid")).select_from(sa.table("search_stories")).where(
+        sa.text("search_stories MATCH :excluded_match").bindparams(excluded_match=match))
+
+
+def _title_hit(query: Query):
+    """1 where the title alone matches the positive terms, else 0: the first key of relevance."""
+    if not query.required:
+        return sa.literal(0)
+    if _dialect() == "postgresql":
+        ts = sa.func.to_tsquery("simple", tsquery(query.required))
+        return sa.case((sa.func.to_tsvector("simple", Story.title).op("@@")(ts), 1), else_=0)
+    titles = sa.select(sa.literal_column("rowid")).select_from(sa.table("search_stories_title")).where(
+        sa.text("search_stories_title MATCH :title_match").bindparams(title_match=fts5_match(query.required)))
+    return sa.case((Story.id.in_(titles), 1), else_=0)
+
+
+def _filtered(q: SearchQuery, parsed: Query) -> sa.Select:
+    """The matched set: published stories passing the text and every facet."""
+    statement = sa.select(Story.id).where(Story.status == "published")
+    matching = _matching_ids(parsed)
+    if matching is not None:
+        statement = statement.where(Story.id.in_(matching))
+    excluded = _excluded_ids(parsed)
+    if excluded is not None:
+        statement = statement.where(Story.id.not_in(excluded))
+    if q.steps:
+        statement = statement.where(Story.step.in_(q.steps))
+    if q.outcomes:
+        statement = statement.where(Story.outcome.in_(q.outcomes))
+    if q.backgrounds:
+        statement = statement.where(Story.background.in_(q.backgrounds))
+    if q.attempt == "first":
+        statement = statement.where(Story.attempt == 1)
+    elif q.attempt == "retake":
+        statement = statement.where(Story.attempt > 1)
+    if q.year:
+        from datetime import date
+
+        statement = statement.where(Story.exam_month >= date(q.year, 1, 1), Story.exam_month < date(q.year + 1, 1, 1))
+    if q.score_min is not None:
+        statement = statement.where(Story.score >= q.score_min)
+    if q.score_max is not None:
+        statement = statement.where(Story.score <= q.score_max)
+    for slug in q.resources:
+        statement = statement.where(sa.select(StoryResource.story_id).join(Resource).where(
+            Resource.slug == slug, StoryResource.story_id == Story.id).exists())
+    return statement
+
+
+def search(q: SearchQuery) -> SearchResult:
+    parsed = parse(q.text)
+    page = min(max(q.page, 1), MAX_PAGE)
+    matched = _filtered(q, parsed).subquery()
+    order = {
+        "new": [Story.created_at.desc(), Story.id.desc()],
+        "top": [Story.votes.desc(), Story.created_at.desc(), Story.id.desc()],
+    }.get(q.sort, [_title_hit(parsed).desc(), Story.votes.desc(), Story.created_at.desc(), Story.id.desc()])
+    rows = list(db.session.scalars(
+        sa.select(Story).where(Story.id.in_(sa.select(matched.c.id))).order_by(*order)
+        .options(selectinload(Story.resource_links)).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
+    stories = rows[:PAGE_SIZE]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(matched))
+    return SearchResult(stories=stories, snippets={s.id: snippet(s, parsed) for s in stories},
+                        facets=facets(matched), total=total, page=page, has_next=len(rows) > PAGE_SIZE)
+
+
+def facets(matched) -> dict[str, list[Facet]]:
+    """Counts per facet value over the matched set: choosing a value shows exactly that many stories."""
+    in_set = Story.id.in_(sa.select(matched.c.id))
+
+    def grouped(column, labels: dict) -> list[Facet]:
+        counts = dict(db.session.execute(sa.select(column, sa.func.count()).where(in_set).group_by(column)).all())
+        return [Facet(value, label, counts[value]) for value, label in labels.items() if counts.get(value)]
+
+    attempt = sa.case((Story.attempt == 1, "first"), else_="retake")
+    year = sa.extract("year", Story.exam_month)
+    years = db.session.execute(sa.select(year, sa.func.count()).where(in_set).group_by(year)
+                               .order_by(year.desc())).all()
+    resources = db.session.execute(
+        sa.select(Resource.slug, Resource.name, sa.func.count()).join(StoryResource)
+        .where(StoryResource.story_id.in_(sa.select(matched.c.id)))
+        .group_by(Resource.id, Resource.slug, Resource.name)
+        .order_by(sa.func.count().desc(), Resource.name).limit(RESOURCE_FACETS)).all()
+    return {
+        "step": grouped(Story.step, {code: step.label for code, step in exam.STEPS.items()}),
+        "resource": [Facet(slug, name, count) for slug, name, count in resources],
+        "outcome": grouped(Story.outcome, exam.OUTCOMES),
+        "background": grouped(Story.background, BACKGROUNDS),
+        "attempt": grouped(attempt, {"first": "First attempt", "retake": "Retake"}),
+        "year": [Facet(str(int(y)), str(int(y)), count) for y, count in years if y is not None],
+    }
+
+
+def snippet(story: Story, parsed: Query) -> Markup:
+    """A window of the story's text around the first matched term, escaped, with the terms in <mark>."""
+    import re
+
+    text = markup.render_plain_excerpt(story.body, max_chars=20_000)
+    terms = sorted(set(parsed.positive_tokens), key=len, reverse=True)
+    if not terms:
+        return Markup(escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else "")))
+    pattern = re.compile(r"(?<![^\W_])(" + "|".join(re.escape(t) for t in terms) + r")(?![^\W_])", re.IGNORECASE)
+    found = pattern.search(text)
+    start = max(0, found.start() - SNIPPET_CHARS // 3) if found else 0
+    window = text[start:start + SNIPPET_CHARS]
+    pieces, last = [], 0
+    for match in pattern.finditer(window):
+        pieces.append(escape(window[last:match.start()]))
+        pieces.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
+        last = match.end()
+    pieces.append(escape(window[last:]))
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + SNIPPET_CHARS < len(text) else ""
+    return Markup(escape(prefix) + Markup("").join(pieces) + escape(suffix))

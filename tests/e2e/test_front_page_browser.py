@@ -1,0 +1,47 @@
+"""A moderator features a story in a real Chromium, and readers find it on the front page as a card."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from forum.extensions import db
+
+pytestmark = pytest.mark.e2e
+
+TEASER = "Two passes of UWorld, eight weeks, and the week she stopped doing questions at midnight."
+
+
+def sign_in(page, live_server, username: str) -> None:
+    from tests.builders import DEFAULT_PASSWORD
+
+    page.goto("/auth/login")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server["url"] + "/")
+
+
+def test_a_moderator_features_a_story_and_the_front_page_shows_its_card(page, live_server):
+    from tests.builders import make_story, make_user
+
+    with live_server["app"].app_context():
+        moderator = make_user("e2e_curator", role="moderator")
+        story = make_story(make_user("e2e_writer"), title="Eight weeks to a CK pass, with two UWorld passes")
+        username, story_path, title = moderator.username, f"/stories/{story.id}-{story.slug}", story.title
+        db.session.remove()
+
+    sign_in(page, live_server, username)
+    page.goto(story_path)
+    page.get_by_role("link", name="Feature", exact=True).click()
+    expect(page.get_by_role("heading", name="Feature a story")).to_be_visible()
+    page.get_by_label("Teaser", exact=True).fill(TEASER)
+    page.get_by_role("button", name="Feature", exact=True).click()
+
+    page.wait_for_url(re.compile(r"/#feature-\d+$"))
+    card = page.locator("article.feature-card", has_text=title)
+    expect(card.get_by_role("heading", level=3)).to_have_text(title)
+    expect(card.locator(".feature-card-teaser")).to_have_text(TEASER)
+    card.get_by_role("link", name=f"Read More about {title}").click()
+    page.wait_for_url(live_server["url"] + story_path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    assert page.problems == []
