@@ -20,8 +20,11 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error):
         # A form view that keeps what was typed gets the request back: its own form fails validation on the
         # token, shows everything typed with a fresh token, and asks for one more press. Nothing is saved.
+        # Never re-dispatch past a blueprint guard: calling the view directly would skip the blueprint's
+        # before_request checks (the /mod door, for one), so such views get the plain 400 instead.
         view = app.view_functions.get(request.endpoint or "")
-        if view is not None and getattr(view, "keeps_input_on_csrf_failure", False):
+        guarded = bool(app.before_request_funcs.get(request.blueprint))
+        if view is not None and getattr(view, "keeps_input_on_csrf_failure", False) and not guarded:
             g.csrf_failed = True
             response = make_response(view(**(request.view_args or {})))
             if response.status_code == 200:

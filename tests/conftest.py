@@ -65,6 +65,7 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():
             db.session.commit()
+        kwargs.setdefault("buffered", True)  # a streamed body must be read before its context ends
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -1,5 +1,6 @@
 """A new visitor registers, signs out, signs in and opens their profile in a real Chromium."""
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -12,12 +13,10 @@ def test_register_sign_out_sign_in_and_open_profile(page):
     page.get_by_label("Password").fill("a fine long passphrase")
     page.get_by_label("Background").select_option("img")
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_text("Welcome to Step Stories, browser_user.").is_visible()
-
+    expect(page.get_by_text("Welcome to Step Stories, browser_user.")).to_be_visible()
     page.locator("summary", has_text="browser_user").click()
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_text("You are signed out.").is_visible()
-
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     page.get_by_role("link", name="Sign in").click()
     page.get_by_label("Username or email").fill("browser@example.org")
     page.get_by_label("Password").fill("a fine long passphrase")
@@ -25,8 +24,8 @@ def test_register_sign_out_sign_in_and_open_profile(page):
 
     page.locator("summary", has_text="browser_user").click()
     page.get_by_role("link", name="Profile").click()
-    assert page.get_by_role("heading", name="browser_user").is_visible()
-    assert page.get_by_text("IMG").is_visible()
+    expect(page.get_by_role("heading", name="browser_user")).to_be_visible()
+    expect(page.get_by_text("IMG")).to_be_visible()
     assert page.problems == []
 
 

@@ -1,5 +1,6 @@
 """A member reports a comment, a moderator removes it, and the public sees the removal notice."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.builders import DEFAULT_PASSWORD, make_comment, make_story, make_user
 
@@ -29,7 +30,7 @@ def test_report_remove_and_public_notice(browser, live_server):
     page.get_by_label("Why are you reporting this?").select_option("exam_content")
     page.get_by_label("Anything moderators should know").fill("Offering exam questions for sale")
     page.get_by_role("button", name="Send the report").click()
-    assert page.get_by_text("Thank you: moderators will look at it.").is_visible()
+    expect(page.get_by_text("Thank you: moderators will look at it.")).to_be_visible()
     context.close()
 
     context = browser.new_context(base_url=live_server["url"])
@@ -42,7 +43,7 @@ def test_report_remove_and_public_notice(browser, live_server):
     assert "Offering exam questions for sale" in item.inner_text()
     item.get_by_label("Reason to remove").fill("sharing live exam content")
     item.get_by_role("button", name="Remove").click()
-    assert page.get_by_text("No open reports.").is_visible()
+    expect(page.get_by_text("No open reports.")).to_be_visible()
     assert problems == []
     context.close()
 

@@ -1,5 +1,6 @@
 """A candidate writes a story in a real Chromium, and loses nothing on the way."""
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -29,13 +30,13 @@ def test_write_a_story_with_resources_and_a_practice_score(signed_in_page):
     fill_story(page)
     page.get_by_role("button", name="Publish").click()
     page.wait_for_url("**/stories/*-passed-ck-with-two-passes-of-uworld")
-    assert page.get_by_role("heading", name="Passed CK with two passes of UWorld").is_visible()
+    expect(page.get_by_role("heading", name="Passed CK with two passes of UWorld")).to_be_visible()
     assert "Step 2 CK · June 2025 · first attempt · passed · 245" in page.locator(".record-line").inner_text()
     resources = page.locator(".resource-list").inner_text()
     assert "UWorld" in resources and "Divine Intervention" in resources and "two passes" in resources
     assert page.locator("figure.chart svg").count() == 1
     assert "231" in page.locator(".practice-table").inner_text()
-    assert page.locator(".story-body strong", has_text="UWorld").is_visible()
+    expect(page.locator(".story-body strong", has_text="UWorld")).to_be_visible()
     assert page.problems == []
 
 
@@ -62,7 +63,7 @@ def test_expired_csrf_token_loses_nothing(signed_in_page):
     # What hours of writing do to a token: the server no longer accepts the one in the form.
     page.evaluate("document.querySelector('form.story-form input[name=csrf_token]').value = 'expired-token'")
     page.get_by_role("button", name="Publish").click()
-    assert page.get_by_role("alert").filter(has_text="Everything you typed is still here").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="Everything you typed is still here")).to_be_visible()
     assert page.get_by_label("Title").input_value() == "Written over a long afternoon"
     assert page.get_by_label("Your story").input_value() == BODY
     assert page.locator("#resources-0-note").input_value() == "two passes, 68% first pass"

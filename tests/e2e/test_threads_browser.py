@@ -75,7 +75,7 @@ def test_reply_to_a_comment_and_its_author_sees_the_notification(browser, live_s
     page.get_by_label("Your comment").fill("Yes, twice: the second pass was faster.")
     page.get_by_role("button", name="Send").click()
     page.wait_for_url(f"**{url}#c*")
-    assert page.get_by_text("Yes, twice: the second pass was faster.").is_visible()
+    expect(page.get_by_text("Yes, twice: the second pass was faster.")).to_be_visible()
     context.close()
 
     context = browser.new_context(base_url=live_server["url"])
@@ -87,5 +87,5 @@ def test_reply_to_a_comment_and_its_author_sees_the_notification(browser, live_s
     item = page.locator(".notification-list li").first
     assert names[1] in item.inner_text() and "replied" in item.inner_text()
     item.get_by_role("link", name="A thread to reply in").click()
-    assert page.get_by_text("Yes, twice: the second pass was faster.").is_visible()
+    expect(page.get_by_text("Yes, twice: the second pass was faster.")).to_be_visible()
     context.close()

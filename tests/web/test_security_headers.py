@@ -58,3 +58,30 @@ def test_templates_have_no_inline_script_or_style():
         text = path.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), path
         assert not re.search(r"\sstyle=|<style|\son[a-z]+=", text), path
+
+
+def test_csrf_redispatch_never_skips_a_blueprint_guard(app):
+    """A view behind a blueprint guard that also keeps input must answer a stale token with a plain 400,
+    not run with the guard skipped."""
+    from flask import Blueprint, abort
+
+    from forum.errors import keeps_input_on_csrf_failure
+
+    guarded = Blueprint("guarded_test", __name__)
+    calls = []
+
+    @guarded.before_request
+    def refuse():
+        abort(403)
+
+    @guarded.route("/guarded-test", methods=["POST"])
+    @keeps_input_on_csrf_failure
+    def guarded_view():
+        calls.append(1)
+        return "ran"
+
+    fresh_app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32,
+                            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    fresh_app.register_blueprint(guarded)
+    response = fresh_app.test_client().post("/guarded-test", data={"csrf_token": "stale"})
+    assert response.status_code == 400 and calls == []
