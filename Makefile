@@ -26,5 +26,8 @@ test: $(BIN)/.dev  ## the whole suite: SQLite always, PostgreSQL with TEST_DATAB
 lint: $(BIN)/.dev
 	$(BIN)/ruff check forum tests
 
+bench: $(BIN)/.dev  ## generate a realistic database (once per scale) and load-test it with wrk; see bench/README.md
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache

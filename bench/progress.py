@@ -43,7 +43,7 @@ class Progress:
             sys.stderr.flush()
         elif force and self.done == 0:
             sys.stderr.write(f"  {self.label}: {self.total:,} rows\n")
-        elif fraction >= self.next_quarter or (force and fraction == 1.0):
+        elif fraction >= self.next_quarter:
             while fraction >= self.next_quarter:
                 self.next_quarter += 0.25
             sys.stderr.write(f"  {self.label}: {fraction:.0%} ({now - self.started:.1f}s)\n")
