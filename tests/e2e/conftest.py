@@ -4,6 +4,7 @@ The server runs the app in a thread of the test process, on its own SQLite file 
 browser sees exactly what a visitor would. Chromium is Debian's (/usr/bin/chromium): Playwright's own browser
 download is not possible here. Without it the tests skip, except in CI (FORUM_REQUIRE_E2E=1), where they fail.
 """
+import itertools
 import os
 import shutil
 import threading
@@ -83,22 +84,18 @@ def page(browser, live_server):
 @pytest.fixture
 def signed_in_page(page, live_server):
     """A page signed in as a fresh member (made in the database, signed in through the real form)."""
-    from tests.builders import DEFAULT_PASSWORD, make_user
+    from tests.builders import make_user
+    from tests.e2e.browser import sign_in
 
-    global _member_numbers
     number = next(_member_numbers)
     with live_server["app"].app_context():
         user = make_user(f"e2e_member{number}", background="img")
         user.created_at = user.created_at.replace(year=2024)
         db.session.commit()
         username = user.username
-    page.goto("/auth/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(live_server["url"] + "/")
+    sign_in(page, username)
     page.username = username
     return page
 
 
-_member_numbers = __import__("itertools").count(1)
+_member_numbers = itertools.count(1)

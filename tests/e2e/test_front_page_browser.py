@@ -5,20 +5,11 @@ import pytest
 from playwright.sync_api import expect
 
 from forum.extensions import db
+from tests.e2e.browser import sign_in
 
 pytestmark = pytest.mark.e2e
 
 TEASER = "Two passes of UWorld, eight weeks, and the week she stopped doing questions at midnight."
-
-
-def sign_in(page, live_server, username: str) -> None:
-    from tests.builders import DEFAULT_PASSWORD
-
-    page.goto("/auth/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(live_server["url"] + "/")
 
 
 def test_a_moderator_features_a_story_and_the_front_page_shows_its_card(page, live_server):
@@ -30,7 +21,7 @@ def test_a_moderator_features_a_story_and_the_front_page_shows_its_card(page, li
         username, story_path, title = moderator.username, f"/stories/{story.id}-{story.slug}", story.title
         db.session.remove()
 
-    sign_in(page, live_server, username)
+    sign_in(page, username)
     page.goto(story_path)
     page.get_by_role("link", name="Feature", exact=True).click()
     expect(page.get_by_role("heading", name="Feature a story")).to_be_visible()

@@ -2,17 +2,10 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.builders import DEFAULT_PASSWORD, make_comment, make_story, make_user
+from tests.builders import make_comment, make_story, make_user
+from tests.e2e.browser import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, username):
-    page.goto("/auth/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
 
 
 def test_report_remove_and_public_notice(browser, live_server):

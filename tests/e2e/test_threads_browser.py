@@ -3,7 +3,8 @@ import pytest
 from playwright.sync_api import expect
 
 from forum.extensions import db
-from tests.builders import DEFAULT_PASSWORD, make_comment, make_story, make_user
+from tests.builders import make_comment, make_story, make_user
+from tests.e2e.browser import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -13,14 +14,6 @@ def seed_story(live_server, title):
         author = make_user()
         story = make_story(author, title=title)
         return f"/stories/{story.id}-{story.slug}", author.username
-
-
-def sign_in(page, username):
-    page.goto("/auth/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
 
 
 def test_upvote_with_javascript_updates_in_place(signed_in_page, live_server):
