@@ -25,23 +25,31 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def check_production_settings(app: Flask) -> None:
-    if app.config["FORUM_ENV"] == "production" and app.debug:
+    if app.config["FORUM_ENV"] != "production":
+        return
+    if app.debug:
         raise config_module.ConfigError("FORUM_ENV=production refuses to run with debug on: it exposes a console.")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        logging.getLogger(__name__).warning(
+            "FORUM_ENV=production on SQLite: fine for one host (any number of gunicorn workers share the file), "
+            "but several hosts cannot share a SQLite file; set DATABASE_URL to PostgreSQL before adding a host.")
 
 
 def configure_logging(app: Flask) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from . import logs
+
+    logs.configure(app)
 
 
 def register_extensions(app: Flask) -> None:
     from .auth.routes import init_login_manager
-    from .database import configure_engine
+    from .database import configure_engine, engine_options
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
@@ -55,13 +63,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, comments, hubs, mod, resources, stories, users
+    from . import auth, comments, health, hubs, mod, resources, stories, users
     from .api import bp as api_bp
     from .feeds import bp as feeds_bp
     from .feeds import sitemap_bp
     from .mod.public import public_bp
 
-    for module in (auth, comments, hubs, mod, resources, stories, users):
+    for module in (auth, comments, health, hubs, mod, resources, stories, users):
         app.register_blueprint(module.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)

@@ -129,10 +129,57 @@ def rerender_stories() -> None:
     click.echo(f"Re-rendered stories: {changed} changed.")
 
 
+@click.command("recount")
+@click.option("--check", is_flag=True, help="Only report counts that differ from their rows; exit 1 if any do.")
+@with_appcontext
+def recount_command(check: bool) -> None:
+    """Compare every cached count (votes, hot, comment counts, karma ...) with the rows, and repair them."""
+    from . import recount
+
+    if check:
+        mismatches = recount.check()
+        for mismatch in mismatches:
+            click.echo(mismatch.describe())
+        if mismatches:
+            raise click.exceptions.Exit(1)
+        click.echo(f"All {len(recount.COUNTERS)} cached counters match their rows.")
+        return
+    mismatches = recount.repair()
+    db.session.commit()
+    for mismatch in mismatches:
+        click.echo("repaired " + mismatch.describe())
+    click.echo(f"Checked {len(recount.COUNTERS)} cached counters: {len(mismatches)} repaired.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--verify", is_flag=True, help="Check an existing backup instead: restore it into a scratch database.")
+@with_appcontext
+def backup_command(path: str, verify: bool) -> None:
+    """Copy the database to PATH while the site serves, or with --verify prove that PATH restores."""
+    from . import backup
+
+    try:
+        if not verify:
+            written = backup.make_backup(path)
+            click.echo(f"Backup written to {written} ({written.stat().st_size:,} bytes). "
+                       f"Check it with: flask backup --verify {written}")
+            return
+        result = backup.verify_backup(path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    for line in backup.describe(result):
+        click.echo(line)
+    if not result.ok:
+        raise click.exceptions.Exit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(resources_cli)
     app.cli.add_command(stories_cli)
+    app.cli.add_command(recount_command)
+    app.cli.add_command(backup_command)
     from .hubs.cli import hubs_cli
     app.cli.add_command(hubs_cli)

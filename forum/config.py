@@ -12,6 +12,9 @@ class ConfigError(RuntimeError):
     """The environment asks for something the app refuses to run with."""
 
 
+MIN_SECRET_LENGTH = 32
+
+
 def _flag(name: str, default: str = "0") -> bool:
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -40,6 +43,11 @@ def from_environment(instance_path: str) -> dict:
                 "between hosts and sign everyone out on every restart."
             )
         secret = _instance_secret(instance)
+    elif production and len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is {len(secret)} characters; production needs at least {MIN_SECRET_LENGTH} random ones "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))'): it signs every session cookie."
+        )
 
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'forum.db'}"
 

@@ -2,8 +2,21 @@
 import sqlalchemy as sa
 from flask import current_app, has_app_context, has_request_context, request
 
+# How long to wait for PostgreSQL to accept a connection: a request during an outage fails fast with a 503
+# instead of holding a worker for the operating system's TCP timeout (minutes, when the host does not answer).
+POSTGRESQL_CONNECT_TIMEOUT_SECONDS = 5
 # How long a SQLite writer waits for the lock before "database is locked"; generous, since writes are short.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def engine_options(config) -> dict:
+    """SQLALCHEMY_ENGINE_OPTIONS with the per-backend defaults added; an explicit setting wins."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if sa.make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", POSTGRESQL_CONNECT_TIMEOUT_SECONDS)
+        options["connect_args"] = connect_args
+    return options
 
 
 def configure_engine(engine: sa.Engine) -> None:
@@ -45,3 +58,16 @@ def include_in_autogenerate(name: str | None) -> bool:
     """Leave the search machinery out of Alembic's comparisons: the FTS5 tables on SQLite and the tsvector
     columns and GIN indexes on PostgreSQL exist on one backend only and are made by hand in the search migration."""
     return not (name or "").startswith("search_")
+
+
+def migration_head() -> str:
+    """The newest revision in migrations/: what a database must be at for this code to run on it."""
+    from alembic.script import ScriptDirectory
+
+    directory = current_app.extensions["migrate"].directory
+    if directory not in _HEADS:
+        _HEADS[directory] = ScriptDirectory(directory).get_current_head()
+    return _HEADS[directory]
+
+
+_HEADS: dict[str, str] = {}  # read once per process: the migrations on disk do not change under a running app

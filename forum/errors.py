@@ -1,5 +1,8 @@
 """Error pages in the site's look, for every status a visitor can meet."""
-from flask import Flask, g, make_response, render_template, request
+import logging
+
+import sqlalchemy as sa
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -13,6 +16,11 @@ MESSAGES = {
     500: ("Something went wrong", "An error on our side stopped this page. It has been logged; please try again."),
     503: ("Unavailable", "The site is briefly unavailable. Please try again in a minute."),
 }
+# What the database driver raises when the server is down, restarting or unreachable (or, on SQLite, when the file
+# cannot be opened or stays locked): the site is unavailable for a while, not broken.
+DATABASE_OUTAGE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError)
+OUTAGE_RETRY_AFTER_SECONDS = 30  # a database restart or failover takes seconds to a minute
+log = logging.getLogger(__name__)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -40,10 +48,40 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
+    for error_class in DATABASE_OUTAGE:
+        app.register_error_handler(error_class, database_unavailable)
+
     @app.errorhandler(Exception)
     def unhandled_error(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500)
+
+
+def database_unavailable(error: Exception):
+    """A 503 with Retry-After, as JSON under /api/ and as a page elsewhere, rendered without the database.
+
+    The session is rolled back (Flask-SQLAlchemy removes it when the request ends) and pool_pre_ping replaces dead
+    connections, so the first request after the database returns succeeds with no restart. The page is drawn for a
+    signed-out visitor: the signed-in user's row cannot be read, and its expired attributes would query again."""
+    from flask_login import AnonymousUserMixin
+
+    from .extensions import db
+
+    reason = getattr(error, "orig", None) or error
+    log.error("database unavailable on %s %s: %s", request.method, request.path,
+              (str(reason).strip().splitlines() or [type(reason).__name__])[0])  # never the SQL or its parameters
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        pass  # the connection is already gone; removing the session at teardown discards it
+    g._login_user = AnonymousUserMixin()  # Flask-Login's cache of current_user
+    if request.path.startswith("/api/"):
+        response = jsonify(error="The database is briefly unavailable; try again shortly.", status=503)
+        response.status_code = 503
+    else:
+        response = make_response(render_error(503))
+    response.headers["Retry-After"] = str(OUTAGE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def render_error(code: int, message: str | None = None):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from . import catalogue, moderation
 from .extensions import db
+from .logs import security_event
 from .models import PERMANENT_BAN_UNTIL, Comment, Report, Story, User, utcnow
 
 TARGET_MODELS = {"story": Story, "comment": Comment}
@@ -76,6 +77,7 @@ def ban(user: User, *, actor: User | None, days: int | None, reason: str) -> Non
     user.ban_reason = reason
     moderation.record(actor=actor, action="ban", target_type="user", target_id=user.id, target_label=user.username,
                       reason=f"{reason} ({f'{days} days' if days else 'permanent'})")
+    security_event("banned", user_id=user.id, actor_id=actor.id if actor else "console", days=days or "permanent")
 
 
 def unban(user: User, *, actor: User | None, reason: str) -> None:
@@ -83,6 +85,7 @@ def unban(user: User, *, actor: User | None, reason: str) -> None:
     user.ban_reason = ""
     moderation.record(actor=actor, action="unban", target_type="user", target_id=user.id,
                       target_label=user.username, reason=reason)
+    security_event("unbanned", user_id=user.id, actor_id=actor.id if actor else "console")
 
 
 def set_role(user: User, *, role: str, actor: User | None, reason: str = "") -> None:
@@ -90,3 +93,5 @@ def set_role(user: User, *, role: str, actor: User | None, reason: str = "") -> 
     why = f"{previous} -> {role}" + (f": {reason}" if reason else "") + ("" if actor else " (console)")
     moderation.record(actor=actor, action="set_role", target_type="user", target_id=user.id,
                       target_label=user.username, reason=why)
+    security_event("role_changed", user_id=user.id, actor_id=actor.id if actor else "console",
+                   previous=previous, role=role)

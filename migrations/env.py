@@ -10,8 +10,11 @@ from alembic import context
 config = context.config
 
 # Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# alembic.ini's logging is for a bare `alembic` run. Inside the app (flask db upgrade, the test suite) logging is
+# already set up by forum.logs, and fileConfig would replace its handlers and disable every logger that exists,
+# silencing the access and security logs of the process that migrated.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

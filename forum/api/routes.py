@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
-from .. import exam, ranking, search
+from .. import errors, exam, ranking, search
 from ..extensions import db, limiter
 from ..models import BACKGROUNDS, PracticeScore, Resource, Story, StoryResource
 from ..stories import listing
@@ -118,6 +118,11 @@ def json_error(error: HTTPException):
         current = limiter.current_limit  # the limiter also sets it when its headers are on; this is the fallback
         response.headers["Retry-After"] = str(max(1, int(current.reset_at - time.time())) if current else 60)
     return response
+
+
+# Blueprint handlers are searched before the app's, so the outage handler is named here too, ahead of Exception.
+for _error_class in errors.DATABASE_OUTAGE:
+    bp.register_error_handler(_error_class, errors.database_unavailable)
 
 
 @bp.errorhandler(Exception)

@@ -1,6 +1,4 @@
 """Register, sign in, sign out and reset a forgotten password."""
-import logging
-
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -8,12 +6,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import mail, passwords
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db, limiter
+from ..logs import login_hint, secret_in_path, security_event
 from ..models import PasswordResetToken, User, username_key, utcnow
 from ..security import safe_next_url
 from . import bp
 from .forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm, normalise_email
-
-log = logging.getLogger("forum.auth")
 
 # Failed sign-ins allowed before a pause, per address and per account. Per account stops a botnet guessing one
 # password from many addresses; per address stops one host guessing many accounts.
@@ -58,7 +55,7 @@ def register():
                     background=form.background.data or None)
         db.session.add(user)
         db.session.commit()
-        log.info("account created user_id=%s", user.id)
+        security_event("registered", user_id=user.id)
         login_user(user)
         flash(f"Welcome to Step Stories, {user.username}.", "success")
         return redirect(url_for("hubs.home"))
@@ -81,12 +78,13 @@ def login():
                 user.password_hash = passwords.hash_password(form.password.data)
                 db.session.commit()
             login_user(user, remember=form.remember.data)
-            log.info("sign-in succeeded user_id=%s", user.id)
+            security_event("signed_in", user_id=user.id)
             if user.is_banned:
                 flash(f"Your account is suspended until {user.banned_until:%d %B %Y}: {user.ban_reason}. "
                       "You can read, but not post, comment or vote.", "warning")
             return redirect(next_url or url_for("hubs.home"))
-        log.info("sign-in failed")  # no username: a typo'd password pasted into the username field would leak
+        # Never the login itself: a password pasted into the username box would land in the log.
+        security_event("sign_in_failed", login_hint=login_hint(form.login.data))
         form.form_errors.append(WRONG_CREDENTIALS)
     return render_template("auth/login.html", form=form)
 
@@ -94,7 +92,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    log.info("sign-out user_id=%s", current_user.id)
+    security_event("signed_out", user_id=current_user.id)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("hubs.home"))
@@ -114,7 +112,9 @@ def reset_request():
             link = url_for("auth.reset_password", token=secret, _external=True)
             mail.send(to=user.email, subject="Choose a new Step Stories password", body=render_template(
                 "auth/reset_email.txt", user=user, link=link))
-            log.info("password reset requested user_id=%s", user.id)
+            security_event("password_reset_requested", user_id=user.id)
+        else:
+            security_event("password_reset_requested", login_hint=login_hint(form.email.data), known="no")
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form)
@@ -122,11 +122,14 @@ def reset_request():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @keeps_input_on_csrf_failure
+@secret_in_path
 @limiter.limit(RESET_LIMIT, methods=["POST"])
 def reset_password(token: str):
     row = db.session.scalar(sa.select(PasswordResetToken).where(
         PasswordResetToken.token_hash == PasswordResetToken.hash(token)))
     if row is None or not row.is_usable:
+        security_event("password_reset_link_refused", user_id=row.user_id if row else None,
+                       why="unknown" if row is None else "used or expired")
         return render_template("auth/reset_invalid.html"), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -137,7 +140,7 @@ def reset_password(token: str):
         db.session.execute(sa.update(PasswordResetToken).where(
             PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)).values(used_at=now))
         db.session.commit()
-        log.info("password reset completed user_id=%s", user.id)
+        security_event("password_reset_completed", user_id=user.id)
         flash("Your password is changed. Sign in with it now.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)

@@ -1,5 +1,4 @@
 """Profiles and account settings."""
-import logging
 import re
 
 import sqlalchemy as sa
@@ -11,11 +10,11 @@ from .. import exam, notifications, passwords
 from ..auth.forms import USERNAME_PATTERN
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
+from ..logs import security_event
 from ..models import Notification, SavedStory, Story, User, username_key
 from . import bp
 from .forms import EmailChangeForm, PasswordChangeForm, ProfileForm
 
-log = logging.getLogger("forum.auth")
 PROFILE_STORIES = 50  # a profile shows the newest; nobody has written more yet
 NOTIFICATIONS_SHOWN = 100
 
@@ -76,13 +75,15 @@ def update_profile():
 def change_password():
     form = PasswordChangeForm()
     if not (form.validate_on_submit() and form.check_current_password(current_user)):
+        if form.current_password.errors:
+            security_event("password_change_failed", user_id=current_user.id)
         return _settings_page(password_form=form), 400
     current_user.password_hash = passwords.hash_password(form.new_password.data)
     current_user.auth_version += 1  # every other session and remember-me cookie now fails to load
     db.session.commit()
     remembered = request.cookies.get("remember_token") is not None
     login_user(current_user._get_current_object(), remember=remembered)  # keep this one session
-    log.info("password changed user_id=%s", current_user.id)
+    security_event("password_changed", user_id=current_user.id)
     flash("Password changed. You have been signed out everywhere else.", "success")
     return redirect(url_for("users.settings"))
 
@@ -95,7 +96,7 @@ def change_email():
         return _settings_page(email_form=form), 400
     current_user.email = form.email.data
     db.session.commit()
-    log.info("email changed user_id=%s", current_user.id)
+    security_event("email_changed", user_id=current_user.id)
     flash("Email address changed.", "success")
     return redirect(url_for("users.settings"))
 

@@ -85,3 +85,29 @@ def test_csrf_redispatch_never_skips_a_blueprint_guard(app):
     fresh_app.register_blueprint(guarded)
     response = fresh_app.test_client().post("/guarded-test", data={"csrf_token": "stale"})
     assert response.status_code == 400 and calls == []
+
+
+def test_production_refuses_a_short_secret(monkeypatch):
+    from forum.config import ConfigError
+    monkeypatch.setenv("FORUM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "changeme")
+    with pytest.raises(ConfigError, match="at least 32"):
+        create_app()
+
+
+def test_production_refuses_debug(monkeypatch):
+    from forum.config import ConfigError
+    monkeypatch.setenv("FORUM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(ConfigError, match="debug"):
+        create_app()
+
+
+def test_production_on_sqlite_warns_why(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("FORUM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'one-host.db'}")
+    with caplog.at_level("WARNING"):
+        create_app()
+    assert "several hosts cannot share a SQLite file" in caplog.text
