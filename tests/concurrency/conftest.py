@@ -6,6 +6,7 @@ database of its own, never the main suite's, which that suite truncates) and a g
 production runs the app. The test process writes the rows with the builders and reads the outcome with a fresh
 engine after the server has answered everything.
 """
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -208,16 +209,15 @@ class Server:
         self.process.wait()
 
 
-@pytest.fixture
-def server(forum_db, tmp_path):
-    """gunicorn with 4 workers on 127.0.0.1, serving wsgi:app on forum_db, rate limits off."""
+@contextlib.contextmanager
+def running_server(database_url: str, log_path: Path, *, workers: int = WORKERS, **env_extra: str):
+    """gunicorn on 127.0.0.1 serving wsgi:app on database_url, as production runs it; stopped on exit."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": forum_db.url, "SECRET_KEY": SECRET_KEY, "FORUM_ENV": "production",
-           "FORUM_DISABLE_RATELIMITS": "1"}
-    log_path = tmp_path / "gunicorn.log"
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "FORUM_ENV": "production",
+           **env_extra}
     with open(log_path, "wb") as log_file:
         # No control socket: its default path is shared by every gunicorn of the user, and two runs would clash.
-        process = subprocess.Popen([GUNICORN, "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--no-control-socket",
+        process = subprocess.Popen([GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--no-control-socket",
                                     "wsgi:app"], cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
                                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     running = Server(process, f"http://127.0.0.1:{port}", log_path)
@@ -226,3 +226,10 @@ def server(forum_db, tmp_path):
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def server(forum_db, tmp_path):
+    """gunicorn with 4 workers on 127.0.0.1, serving wsgi:app on forum_db, rate limits off."""
+    with running_server(forum_db.url, tmp_path / "gunicorn.log", FORUM_DISABLE_RATELIMITS="1") as running:
+        yield running
