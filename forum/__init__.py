@@ -42,6 +42,7 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from . import caching
     from .auth.routes import init_login_manager
     from .database import configure_engine, engine_options
     from .extensions import csrf, db, limiter, login_manager, migrate
@@ -58,6 +59,7 @@ def register_extensions(app: Flask) -> None:
                      compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    caching.init_app(app)
     login_manager.init_app(app)
     init_login_manager(login_manager)
 

@@ -29,6 +29,13 @@ def _instance_secret(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def _cache_settings(redis_url: str | None, prefix: str) -> dict:
+    common = {"CACHE_DEFAULT_TIMEOUT": int(os.environ.get("FORUM_CACHE_SECONDS", "300")), "CACHE_KEY_PREFIX": prefix}
+    if redis_url:
+        return {**common, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url}
+    return {**common, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the Flask config mapping for this process from os.environ."""
     instance = Path(instance_path)
@@ -50,6 +57,8 @@ def from_environment(instance_path: str) -> dict:
         )
 
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'forum.db'}"
+    # Every key this site writes to Redis starts with it: two sites (or two test runs) can share one server.
+    redis_prefix = os.environ.get("FORUM_REDIS_PREFIX", "ss:")
 
     return {
         "FORUM_ENV": "production" if production else "development",
@@ -69,9 +78,13 @@ def from_environment(instance_path: str) -> dict:
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         # A CSRF token lives as long as the session: a story written over an afternoon still posts.
         "WTF_CSRF_TIME_LIMIT": None,
+        # The anonymous-page cache (forum/caching.py): per process unless Redis is configured.
+        "FORUM_PAGE_CACHE": _flag("FORUM_PAGE_CACHE", "1"),
+        **_cache_settings(os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL"), redis_prefix),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("REDIS_URL")
         or "memory://",
+        "RATELIMIT_KEY_PREFIX": f"{redis_prefix}limit",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": not _flag("FORUM_DISABLE_RATELIMITS"),
         "PROXY_HOPS": int(os.environ.get("FORUM_PROXY_HOPS", "0")),

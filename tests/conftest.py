@@ -12,7 +12,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
-from forum import create_app
+from forum import caching, create_app
 from forum.extensions import db, limiter
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -95,6 +95,7 @@ def app(request, tmp_path_factory):
     with app.app_context():
         delete_all_rows()
         limiter.reset()
+        caching.reset()
         yield app
         db.session.remove()
 
@@ -106,6 +107,7 @@ def sqlite_app(tmp_path_factory):
     with app.app_context():
         delete_all_rows()
         limiter.reset()
+        caching.reset()
         yield app
         db.session.remove()
 

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from .. import errors, exam, ranking, search
+from ..caching import cached_for_anonymous
 from ..extensions import db, limiter
 from ..models import BACKGROUNDS, PracticeScore, Resource, Story, StoryResource
 from ..stories import listing
@@ -23,6 +24,7 @@ LIST_CACHE_CONTROL = "public, max-age=60"  # a minute's staleness is harmless fo
 
 
 @bp.route("/stories")
+@cached_for_anonymous
 def stories():
     filters = listing.Filters(
         step=one("step", exam.STEP_CODES), outcome=one("outcome", exam.OUTCOMES),
@@ -36,6 +38,7 @@ def stories():
 
 
 @bp.route("/stories/<int:story_id>")
+@cached_for_anonymous
 def story(story_id: int):
     """A published story; deleted, removed and unknown ids are all the same 404 (moderators use the site)."""
     found = None
@@ -49,12 +52,14 @@ def story(story_id: int):
 
 
 @bp.route("/resources")
+@cached_for_anonymous
 def resources():
     rows = db.session.scalars(sa.select(Resource).order_by(Resource.name, Resource.id))
     return cacheable({"resources": [resource_entry(r) for r in rows]})
 
 
 @bp.route("/search")
+@cached_for_anonymous
 def search_stories():
     score_min = number("score_min", low=exam.MIN_SCORE, high=exam.MAX_SCORE, default=None)
     score_max = number("score_max", low=exam.MIN_SCORE, high=exam.MAX_SCORE, default=None)

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from markupsafe import escape
 
 from .. import exam, markup
+from ..caching import cached_for_anonymous
 from ..extensions import db
 from ..models import Resource, Story, StoryResource
 from ..resources.routes import get_resource_or_404
@@ -59,12 +60,14 @@ def newest(**filters) -> list[Story]:
 
 
 @bp.route("/stories.atom")
+@cached_for_anonymous
 def stories():
     return atom_response(title="New stories · Step Stories",
                          page_url=url_for("stories.index", sort="new", _external=True), stories=newest())
 
 
 @bp.route("/steps/<slug>.atom")
+@cached_for_anonymous
 def step(slug: str):
     found = exam.step_for_slug(slug)
     if found is None:
@@ -75,6 +78,7 @@ def step(slug: str):
 
 
 @bp.route("/resources/<slug>.atom")
+@cached_for_anonymous
 def resource(slug: str):
     found = get_resource_or_404(slug)
     return atom_response(title=f"New stories using {found.name} · Step Stories",
@@ -83,6 +87,7 @@ def resource(slug: str):
 
 
 @bp.route("/users/<username>.atom")
+@cached_for_anonymous
 def user(username: str):
     found = get_user_or_404(username)
     if found.username != username:

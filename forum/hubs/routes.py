@@ -2,6 +2,7 @@
 from flask import abort, render_template, request, url_for
 
 from .. import curation, exam
+from ..caching import cached_for_anonymous
 from ..models import utcnow
 from ..stories import listing
 from . import bp
@@ -15,6 +16,7 @@ def hub_url(slug: str) -> str:
 
 
 @bp.route("/")
+@cached_for_anonymous
 def home():
     hub = curation.hub_for_page(curation.HOME)
     features = curation.featured(curation.HOME, utcnow())
@@ -25,6 +27,7 @@ def home():
 
 
 @bp.route("/steps/<slug>")
+@cached_for_anonymous
 def step(slug: str):
     step = exam.step_for_slug(slug)
     if step is None:

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from .. import moderating, permissions, reporting
+from ..caching import cached_for_anonymous
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..forms import BaseForm, strip_or_none
@@ -48,6 +49,7 @@ def report(target_type: str, target_id: int):
 
 
 @public_bp.route("/moderation-log")
+@cached_for_anonymous
 def log():
     """Every moderator action, newest first; filter by moderator and by action."""
     query = sa.select(ModAction).options(joinedload(ModAction.actor)).order_by(ModAction.created_at.desc(),

@@ -11,6 +11,7 @@ from .accounts import (
     utcnow,
 )
 from .curation import REPORT_REASONS, Feature, Hub, Report
+from .site import CacheGeneration
 from .stories import (
     RESOURCE_KINDS,
     STORY_STATUSES,
@@ -41,5 +42,5 @@ __all__ = [
     "ResourceSuggestion", "Revision", "Story", "StoryResource", "alias_key", "MAX_DEPTH", "MAX_STORED_DEPTH",
     "NOTIFICATION_KINDS",
     "Comment", "CommentVote", "Notification", "SavedStory", "StoryVote", "path_segment", "REPORT_REASONS", "Feature",
-    "Hub", "Report",
+    "Hub", "Report", "CacheGeneration",
 ]

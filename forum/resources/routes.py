@@ -5,6 +5,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import catalogue, exam, moderation, permissions
+from ..caching import cached_for_anonymous
 from ..extensions import db
 from ..models import RESOURCE_KINDS, Resource
 from ..stories import listing
@@ -25,6 +26,7 @@ def require_catalogue_editor() -> None:
 
 
 @bp.route("")
+@cached_for_anonymous
 def index():
     resources = catalogue.all_resources()
     by_kind: dict[str, list[Resource]] = {}
@@ -41,6 +43,7 @@ def suggestions():
 
 
 @bp.route("/<slug>")
+@cached_for_anonymous
 def show(slug: str):
     resource = get_resource_or_404(slug)
     filters = listing.Filters.from_args(request.args, resources=[resource.slug])

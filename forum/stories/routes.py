@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import catalogue, charts, exam, markup, permissions, threads, votes
+from ..caching import cached_for_anonymous
 from ..comments.forms import CommentForm
 from ..comments.routes import check_vote_allowed, vote_response, wants_up
 from ..errors import keeps_input_on_csrf_failure
@@ -44,6 +45,7 @@ def render_form(form: StoryForm, *, story: Story | None = None, status: int = 20
 
 
 @bp.route("/stories")
+@cached_for_anonymous
 def index():
     filters = listing.Filters.from_args(request.args)
     page = listing.list_stories(filters)
@@ -121,6 +123,7 @@ def find_submitted(submission_key: str | None) -> Story | None:
 
 @bp.route("/stories/<int:story_id>")
 @bp.route("/stories/<int:story_id>-<slug>")
+@cached_for_anonymous
 def show(story_id: int, slug: str | None = None):
     story = get_story_or_404(story_id, with_details=True)
     if slug != story.slug:
@@ -137,7 +140,9 @@ def show(story_id: int, slug: str | None = None):
                            comment_sorts=threads.COMMENT_SORTS,
                            voted=votes.has_voted_story(current_user, story.id),
                            comment_votes=votes.comment_votes_on_story(current_user, story.id),
-                           saved=is_saved(story.id), comment_form=CommentForm(),
+                           saved=is_saved(story.id),
+                           # a form makes a CSRF token, and a token would keep the page out of the anonymous cache
+                           comment_form=CommentForm() if permissions.can_comment(current_user, story) else None,
                            record_line=exam.describe_record(step=story.step, exam_month=story.exam_month,
                                                             attempt=story.attempt, outcome=story.outcome,
                                                             score=story.score),

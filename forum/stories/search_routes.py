@@ -4,6 +4,7 @@ import re
 from flask import render_template, request
 
 from .. import exam, search
+from ..caching import cached_for_anonymous
 from ..models import BACKGROUNDS
 from ..search_query import MAX_QUERY_CHARS
 from . import bp
@@ -29,6 +30,7 @@ def query_from_args() -> search.SearchQuery:
 
 
 @bp.route("/search")
+@cached_for_anonymous
 def search_page():
     query = query_from_args()
     result = search.search(query)

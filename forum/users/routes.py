@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import exam, notifications, passwords
 from ..auth.forms import USERNAME_PATTERN
+from ..caching import cached_for_anonymous
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..logs import security_event
@@ -29,6 +30,7 @@ def get_user_or_404(username: str) -> User:
 
 
 @bp.route("/u/<username>")
+@cached_for_anonymous
 def profile(username: str):
     user = get_user_or_404(username)
     if user.username != username:
