@@ -65,13 +65,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, comments, health, hubs, mod, resources, stories, users
+    from . import auth, comments, health, hubs, insights, mod, resources, stories, users
     from .api import bp as api_bp
     from .feeds import bp as feeds_bp
     from .feeds import sitemap_bp
     from .mod.public import public_bp
 
-    for module in (auth, comments, health, hubs, mod, resources, stories, users):
+    for module in (auth, comments, health, hubs, insights, mod, resources, stories, users):
         app.register_blueprint(module.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)

@@ -3,6 +3,7 @@ from flask import abort, render_template, request, url_for
 
 from .. import curation, exam
 from ..caching import cached_for_anonymous
+from ..insights import panels
 from ..models import utcnow
 from ..stories import listing
 from . import bp
@@ -37,4 +38,4 @@ def step(slug: str):
     filters = listing.Filters.from_args(request.args, step=step.code)
     page = listing.list_stories(filters)
     return render_template("hubs/step.html", hub=hub, features=features, step=step, page=page, filters=filters,
-                           steps=exam.STEPS)
+                           steps=exam.STEPS, insights=panels.step_panel(step.code))

@@ -38,6 +38,9 @@ class Story(db.Model):
         sa.Index("ix_stories_status_step_created", "status", "step", "created_at"),
         sa.Index("ix_stories_status_step_hot", "status", "step", "hot"),
         sa.Index("ix_stories_author_created", "author_id", "created_at"),
+        # Covers every insights aggregate (forum.insights.data), so they never read the wide story rows.
+        sa.Index("ix_stories_insights", "status", "step", "exam_month", "background", "outcome", "score", "prep_weeks",
+                 "id"),
         sa.UniqueConstraint("author_id", "submission_key", name="uq_stories_author_submission"),
     )
 

@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import catalogue, exam, moderation, permissions
 from ..caching import cached_for_anonymous
 from ..extensions import db
+from ..insights import panels
 from ..models import RESOURCE_KINDS, Resource
 from ..stories import listing
 from . import bp
@@ -48,7 +49,8 @@ def show(slug: str):
     resource = get_resource_or_404(slug)
     filters = listing.Filters.from_args(request.args, resources=[resource.slug])
     page = listing.list_stories(filters)
-    return render_template("resources/show.html", resource=resource, page=page, filters=filters, steps=exam.STEPS)
+    return render_template("resources/show.html", resource=resource, page=page, filters=filters, steps=exam.STEPS,
+                           insights=panels.resource_panel(resource.slug, resource.step_codes))
 
 
 @bp.route("/new", methods=["GET", "POST"])

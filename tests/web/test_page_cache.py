@@ -8,7 +8,7 @@ from forum.models import CacheGeneration, Story, User
 from tests.builders import QueryCounter, fresh, make_comment, make_story, make_user, post_form, sign_in
 
 CACHED_PAGES = ["/", "/stories", "/stories?step=step2ck&sort=new", "/steps/step-2-ck", "/search?q=passed",
-                "/api/v1/stories", "/feeds/stories.atom", "/moderation-log", "/resources"]
+                "/api/v1/stories", "/feeds/stories.atom", "/moderation-log", "/resources", "/insights"]
 
 
 def generation() -> int:
@@ -202,7 +202,7 @@ def test_no_page_writes_on_a_get(app, client):
     author = make_user("plover")
     story = make_story(author, title="Passed Step 2 CK with a plan")
     make_comment(story)
-    pages = CACHED_PAGES + [f"/stories/{story.id}-{story.slug}", f"/u/{author.username}",
+    pages = CACHED_PAGES + [f"/stories/{story.id}-{story.slug}", f"/u/{author.username}", "/insights.csv",
                             "/sitemap.xml", "/healthz", "/readyz"]
     before = generation()
     for url in pages:
@@ -215,7 +215,7 @@ def test_no_page_writes_on_a_get(app, client):
     assert generation() == before
 
 
-@pytest.mark.parametrize("url", ["/search?q=passed"])
+@pytest.mark.parametrize("url", ["/search?q=passed", "/insights"])
 def test_a_page_and_the_values_it_memoises_read_the_generation_once(client, url):
     make_story(title="Passed Step 2 CK with a plan")
     first = statements_for(client, url)  # a miss: the page and its memoised search or aggregates
