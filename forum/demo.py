@@ -6,6 +6,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from . import catalogue, curation, markup, passwords, ranking, search
+from .demo_sample import seed_sample
 from .extensions import db
 from .models import Feature, Hub, PracticeScore, Story, User, username_key
 from .models.stories import slugify
@@ -119,7 +120,9 @@ def seed(now: datetime | None = None) -> dict:
 
     counts = catalogue.load()
     users = seed_users()
-    stories = seed_stories(users, now or utcnow())
+    now = now or utcnow()
+    stories = seed_stories(users, now)
+    stories += seed_sample(users[DEMO_CURATOR].password_hash, now)
     catalogue.refresh_story_counts()
     features = seed_features(users)
     db.session.commit()

@@ -61,3 +61,30 @@ def test_seed_demo_is_idempotent(app):
     assert run(app, "seed-demo").exit_code == 0
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == count > 0
+
+
+def test_the_demo_sample_follows_the_exam_rules_and_fills_the_insights(app, client):
+    """The generated sample stories are believable records, and give /insights groups of ten to show."""
+    from sqlalchemy.orm import selectinload
+
+    from forum import exam
+    from forum.demo_sample import SAMPLE_STORIES
+    from forum.models import PracticeScore, Story, utcnow
+
+    assert run(app, "seed-demo").exit_code == 0
+    db.session.rollback()
+    samples = list(db.session.scalars(sa.select(Story).where(Story.title.startswith("Sample: "))
+                                      .options(selectinload(Story.practice_scores).joinedload(PracticeScore.resource))))
+    assert len(samples) == SAMPLE_STORIES
+    today = utcnow().date()
+    for story in samples:
+        assert exam.validate_exam_record(step=story.step, exam_month=story.exam_month, attempt=story.attempt,
+                                         outcome=story.outcome, score=story.score, prep_weeks=story.prep_weeks,
+                                         today=today) == {}, story.title
+        for practice in story.practice_scores:
+            assert exam.validate_practice_score(scale=practice.resource.scale or "three_digit", score=practice.score,
+                                                taken_on=practice.taken_on, exam_month=story.exam_month,
+                                                today=today) == {}
+    assert any(story.practice_scores for story in samples)
+    page = client.get("/insights?step=step2ck").get_data(as_text=True)
+    assert "Step 2 CK stories that passed" in page

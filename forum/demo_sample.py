@@ -1,0 +1,142 @@
+"""Generated sample stories for `make run`, so /insights has groups of ten and more to show.
+
+The 65 written demo stories read like a forum; they are too few for insights, which hide every group under ten.
+These add SAMPLE_STORIES more from SAMPLE_AUTHORS accounts, drawn from a fixed seed (the same every time) and
+kept inside forum/exam.py's rules: scores only where the exam reported one, at or above the month's passing
+standard for a pass and below it for a fail, practice scores in the weeks before the exam and close to the real
+score. They are fiction, like all demo content, and never run in production (`flask seed-demo` refuses).
+"""
+import random
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from . import exam, markup, ranking, search
+from .extensions import db
+from .models import PracticeScore, Resource, Story, StoryResource, User, username_key
+from .models.stories import slugify
+
+SAMPLE_STORIES = 420
+SAMPLE_AUTHORS = 40
+SEED = 20261124
+STEP_WEIGHTS = {"step1": 35, "step2ck": 45, "step3": 20}
+BACKGROUND_WEIGHTS = {"img": 45, "us_md": 30, "us_do": 20, "other": 5}
+SCORE_MEANS = {"step1": 232, "step2ck": 247, "step3": 226}
+PREP_WEEKS = {"step1": 8, "step2ck": 6, "step3": 3}
+# The resources most stories name, by step, most used first; each is picked with a falling chance.
+FAVOURITES = {
+    "step1": ["uworld-step-1", "first-aid-step-1", "anking-step-1", "pathoma", "boards-and-beyond", "sketchy",
+              "amboss-qbank"],
+    "step2ck": ["uworld-step-2-ck", "anking-step-2", "amboss-qbank", "divine-intervention", "emma-holliday-ramos",
+                "mehlman-medical", "onlinemeded"],
+    "step3": ["uworld-step-3", "uworld-ccs", "master-the-boards-step-3", "amboss-qbank"],
+}
+PARAGRAPHS = [
+    "I kept a strict schedule: questions in the morning, review in the afternoon, flashcards at night.",
+    "The first practice test was humbling, but the trend mattered more than any single score.",
+    "I took one full day off every week, which kept me from burning out in the last month.",
+    "Reviewing every explanation, right or wrong, was where most of my learning happened.",
+    "Timed random blocks from the start made the real exam feel familiar.",
+    "Sleep and exercise were non-negotiable for me; my scores dropped in the weeks I skipped them.",
+]
+
+
+def _weighted(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _month(rng: random.Random, step: str, today: date) -> date:
+    """An exam month in the last eight years that the step was given in, never in the future."""
+    while True:
+        months_ago = rng.randint(1, 96)
+        year, month = divmod(today.year * 12 + today.month - 1 - months_ago, 12)
+        candidate = date(year, month + 1, 1)
+        if not exam.validate_exam_record(step=step, exam_month=candidate, attempt=1, outcome="passed", score=None,
+                                         prep_weeks=None, today=today):
+            return candidate
+
+
+def _record(rng: random.Random, today: date) -> dict:
+    step = _weighted(rng, STEP_WEIGHTS)
+    month = _month(rng, step, today)
+    outcome = _weighted(rng, {"passed": 85, "failed": 15})
+    attempt = 1 if outcome == "passed" and rng.random() < 0.9 else rng.choice((1, 1, 2))
+    score = None
+    standard = exam.passing_score(step, month)
+    if standard is not None:
+        if outcome == "passed":
+            score = min(max(round(rng.gauss(SCORE_MEANS[step], 14)), standard), 280)
+        else:
+            score = standard - rng.randint(1, 15)
+    prep = min(max(round(rng.gauss(PREP_WEEKS[step], 3)), 1), 40)
+    return {"step": step, "exam_month": month, "attempt": attempt, "outcome": outcome, "score": score,
+            "prep_weeks": prep}
+
+
+def _practice(rng: random.Random, record: dict, assessments: list[Resource], today: date) -> list[PracticeScore]:
+    """Up to three self-assessments of the step, in the six weeks before the exam, near the real score."""
+    if record["score"] is None or not assessments:
+        return []
+    scores = []
+    for resource in rng.sample(assessments, min(len(assessments), rng.randint(1, 3))):
+        taken_on = record["exam_month"] - timedelta(days=rng.randint(7, 42))
+        if resource.scale == "percent":
+            value = float(min(max(round(60 + (record["score"] - 230) * 0.6 + rng.gauss(0, 5)), 30), 99))
+        else:
+            value = float(min(max(round(record["score"] - 6 + rng.gauss(0, 9)), 150), 290))
+        if not exam.validate_practice_score(scale=resource.scale or "three_digit", score=value, taken_on=taken_on,
+                                            exam_month=record["exam_month"], today=today):
+            scores.append(PracticeScore(resource=resource, score=value, taken_on=taken_on))
+    return scores
+
+
+def _authors(password_hash: str) -> list[User]:
+    names = [f"sample_candidate_{n:02d}" for n in range(1, SAMPLE_AUTHORS + 1)]
+    existing = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(names)))}
+    rng = random.Random(SEED)
+    authors = []
+    for name in names:
+        user = existing.get(name)
+        if user is None:
+            user = User(username=name, username_key=username_key(name), email=f"{name}@demo.invalid",
+                        password_hash=password_hash, role="member", background=_weighted(rng, BACKGROUND_WEIGHTS),
+                        bio="A generated sample account: its stories feed the demo's insights.",
+                        created_at=datetime(2024, 1, 1))
+            db.session.add(user)
+        authors.append(user)
+    db.session.flush()
+    return authors
+
+
+def seed_sample(password_hash: str, now: datetime) -> int:
+    """Add the sample stories once; a second run finds them by their authors and adds nothing."""
+    authors = _authors(password_hash)
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Story)
+                         .where(Story.author_id.in_([a.id for a in authors]))):
+        return 0
+    today = now.date()
+    resources = {r.slug: r for r in db.session.scalars(sa.select(Resource))}
+    assessments = {step: [r for r in resources.values() if r.kind == "self-assessment" and step in r.step_codes]
+                   for step in STEP_WEIGHTS}
+    rng = random.Random(SEED)
+    for index in range(SAMPLE_STORIES):
+        author = authors[index % len(authors)]
+        record = _record(rng, today)
+        step = exam.STEPS[record["step"]]
+        picks = [slug for rank, slug in enumerate(FAVOURITES[record["step"]]) if slug in resources
+                 and rng.random() < 0.9 / (1 + 0.5 * rank)]
+        headline = f"{record['score']}" if record["score"] else exam.OUTCOMES[record["outcome"]].lower()
+        title = f"Sample: {step.short} {headline} after {record['prep_weeks']} weeks"
+        body = "\n\n".join(rng.sample(PARAGRAPHS, 3))
+        created_at = now - timedelta(days=rng.randint(1, 400), minutes=index)
+        story = Story(author=author, title=title, slug=slugify(title), body=body, body_html=markup.render(body),
+                      background=author.background, created_at=created_at, votes=0, hot=ranking.hot(0, created_at),
+                      **record)
+        story.resource_links = [StoryResource(resource=resources[slug], resource_id=resources[slug].id,
+                                              rating=rng.randint(3, 5), note="", position=position)
+                                for position, slug in enumerate(picks)]
+        story.practice_scores = _practice(rng, record, assessments[record["step"]], today)
+        story.search_extra = search.story_text(story, [resources[slug] for slug in picks])
+        db.session.add(story)
+    db.session.flush()
+    return SAMPLE_STORIES
