@@ -15,7 +15,7 @@ import sqlalchemy as sa
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 DEFAULT_SQLITE_PATH = BENCH_DIR / "bench.db"
-BENCH_SECRET = "bench-secret"  # signs nothing that leaves this machine
+BENCH_SECRET = "bench-secret-signs-nothing-that-leaves-this-machine"
 META_TABLE = "bench_meta"
 
 

@@ -56,6 +56,7 @@ PAGES = [
     Page("search_facets", "/search 3 facets", "/search?q={word}&step={step}&resource={resource}&outcome=passed",
          0.3),
     Page("api_stories", "API story list", "/api/v1/stories", 0.6),
+    Page("insights", "/insights", "/insights", 0.3),
     Page("bare_hello", "bare Flask: hello", "/hello", max_p99_ms=None, server="baseline"),
 ]
 
@@ -87,9 +88,10 @@ def pick_targets(url: str, meta: dict) -> tuple[dict, dict]:
     return targets, notes
 
 
-def start_servers(url: str, workers: int) -> dict[str, Gunicorn]:
+def start_servers(url: str, workers: int, *, page_cache: bool = True) -> dict[str, Gunicorn]:
     # PYTHONFAULTHANDLER costs nothing until a worker crashes; then the log says where (seen: SIGSEGV under load).
-    env = dataset.forum_env(url, FORUM_ENV="production", FORUM_DISABLE_RATELIMITS="1", PYTHONFAULTHANDLER="1")
+    env = dataset.forum_env(url, FORUM_ENV="production", FORUM_DISABLE_RATELIMITS="1", PYTHONFAULTHANDLER="1",
+                            FORUM_PAGE_CACHE="1" if page_cache else "0")
     env.pop("FLASK_DEBUG", None)
     servers = {"forum": Gunicorn("forum", "wsgi:app", env=env, workers=workers),
                "baseline": Gunicorn("baseline", "bench.baseline_app:app", env=env, workers=workers)}
@@ -226,7 +228,8 @@ def print_table(rows: list[dict], rss: dict, budgets_apply: bool) -> None:
           f"{f'<{RSS_BUDGET_MB:.0f} MB':<15} {result}")
     print(f"{'RSS per bare worker':<26} {', '.join(f'{mb:.0f} MB' for mb in rss['baseline']):>33}")
     if not budgets_apply:
-        print(f"(budgets are set for {BUDGET_SCALE:,} stories; at this scale they are shown for information)")
+        print(f"(budgets apply at {BUDGET_SCALE:,} stories with the page cache on, as production runs; "
+              "here they are shown for information)")
 
 
 def write_results(backend: str, record: dict) -> None:
@@ -257,6 +260,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="with --postgres: allow DROP SCHEMA public CASCADE although it holds other tables")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default %(default)s)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds, median taken (default %(default)s)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="switch the anonymous-page cache off (FORUM_PAGE_CACHE=0) to measure the pages' own "
+                        "cost; budgets are then shown for information, since production runs with the cache")
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= MAX_DURATION_SECONDS:
         parser.error(f"--duration must be 1-{MAX_DURATION_SECONDS} seconds")
@@ -279,7 +285,7 @@ def main(argv=None) -> int:
     generation_seconds = round(time.monotonic() - started, 1)
     targets, notes = pick_targets(url, meta)
     paths = {page.key: page.path.format(**targets) for page in PAGES}
-    budgets_apply = args.scale == BUDGET_SCALE
+    budgets_apply = args.scale == BUDGET_SCALE and not args.no_cache
     print(f"gunicorn -w {WORKERS} on 127.0.0.1, FORUM_ENV=production, no debug; wrk -t{WRK_THREADS} -c{CONNECTIONS} "
           f"-d{args.duration}s x {args.rounds} rounds per page.\nRate limits are off for this run "
           "(FORUM_DISABLE_RATELIMITS=1): one client at 8 connections would otherwise be throttled like an attacker.",
@@ -291,7 +297,7 @@ def main(argv=None) -> int:
     load_started = time.monotonic()
     servers = {}
     try:
-        servers = start_servers(url, WORKERS)
+        servers = start_servers(url, WORKERS, page_cache=not args.no_cache)
         states = warm_up(PAGES, servers, paths, WARMUP_SECONDS)
         if states[REFERENCE] != "ok":
             raise SystemExit("the bare 25-row page does not answer; nothing to compare against")
@@ -312,13 +318,15 @@ def main(argv=None) -> int:
     print_table(rows, rss, budgets_apply)
     memory_over = any(mb >= RSS_BUDGET_MB for mb in rss["forum"])
     failed = [row["label"] for row in rows if row["result"].startswith("FAIL")] + (["RSS"] if memory_over else [])
-    write_results(backend, {
+    # One entry per backend, cache setting and scale, so a run never erases another kind of run.
+    key = backend + ("-uncached" if args.no_cache else "") + ("" if args.scale == BUDGET_SCALE else f"-{args.scale}")
+    write_results(key, {
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "backend": backend,
         "database": dataset.shown(url),
         "scale": args.scale, "budgets_apply": budgets_apply, "failed": failed if budgets_apply else [],
         "settings": {"workers": WORKERS, "connections": CONNECTIONS, "wrk_threads": WRK_THREADS,
                      "duration_seconds": args.duration, "rounds": args.rounds, "rate_limits": "disabled",
-                     "forum_env": "production", "wrk": wrk.version()},
+                     "forum_env": "production", "page_cache": not args.no_cache, "wrk": wrk.version()},
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "load_average_before": load_before, "load_average_after": os.getloadavg()},
         "dataset": meta, "generation_seconds": generation_seconds, "load_seconds": load_seconds,

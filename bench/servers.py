@@ -93,9 +93,11 @@ class Gunicorn:
         return [round(int(kb) / 1024, 1) for kb in result.stdout.split()]
 
     def log_tail(self, lines: int = 40) -> str:
-        """The end of the server's log, without the app's start-up lines, which every new worker repeats."""
+        """The end of the server's log without the lines every request or new worker repeats (access lines,
+        start-up lines), so what went wrong is not scrolled away by thousands of 200s."""
         text = Path(self.log.name).read_text(errors="replace").splitlines()
-        return "\n".join([line for line in text if "alembic.runtime.plugins" not in line][-lines:])
+        noise = ("alembic.runtime.plugins", " forum.access ")
+        return "\n".join([line for line in text if not any(n in line for n in noise)][-lines:])
 
     def stop(self) -> None:
         """SIGTERM to the master (a graceful stop), then SIGKILL to its whole process group if it lingers."""
