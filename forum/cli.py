@@ -174,6 +174,16 @@ def backup_command(path: str, verify: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
+@click.command("clear-cache")
+@with_appcontext
+def clear_cache_command() -> None:
+    """Forget every cached page and memoised value (after restoring a backup, with Redis)."""
+    from . import caching
+
+    caching.cache.clear()
+    click.echo("Cache cleared: every page is built afresh on its next request.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
@@ -181,5 +191,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(stories_cli)
     app.cli.add_command(recount_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(clear_cache_command)
     from .hubs.cli import hubs_cli
     app.cli.add_command(hubs_cli)

@@ -1,9 +1,9 @@
-"""flask users create / set-role / ban."""
+"""The flask commands: users, seed-demo, clear-cache."""
 import sqlalchemy as sa
 
 from forum.extensions import db
 from forum.models import ModAction, User
-from tests.builders import make_user, sign_in
+from tests.builders import make_story, make_user, sign_in
 
 
 def run(app, *args, input=None):
@@ -88,3 +88,26 @@ def test_the_demo_sample_follows_the_exam_rules_and_fills_the_insights(app, clie
     assert any(story.practice_scores for story in samples)
     page = client.get("/insights?step=step2ck").get_data(as_text=True)
     assert "Step 2 CK stories that passed" in page
+
+
+def test_clear_cache_forgets_pages_a_restored_database_could_be_served(app, client):
+    """After a restore the generation goes back, and the writes since count it up to numbers pages were stored
+    under before the restore: those pages must go."""
+    from forum import caching
+    from forum.models import CacheGeneration
+
+    make_story(title="Written before the backup")
+    make_story(title="Written after the backup")
+    assert "Written after the backup" in client.get("/stories").get_data(as_text=True)
+    db.session.rollback()
+    cached_under = db.session.get(CacheGeneration, 1).value
+    assert caching.cache.get(f"page:{cached_under}:http://localhost/stories") is not None
+    # The restore: the story is gone, and the generation is back at an older number that writes raise again.
+    db.session.execute(sa.text("DELETE FROM stories WHERE title = 'Written after the backup'"))
+    db.session.execute(sa.update(CacheGeneration).values(value=cached_under - 1))
+    db.session.commit()  # this write raises it to cached_under again, with different data
+    assert db.session.get(CacheGeneration, 1).value == cached_under
+    assert "Written after the backup" in client.get("/stories").get_data(as_text=True)  # the stale page
+
+    assert run(app, "clear-cache").exit_code == 0
+    assert "Written after the backup" not in client.get("/stories").get_data(as_text=True)
