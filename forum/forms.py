@@ -2,7 +2,9 @@
 import unicodedata
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import FieldList, FormField, StringField, TextAreaField
+from wtforms.widgets import HiddenInput
 
 # Tab, newline and carriage return are text; every other control character (NUL first: PostgreSQL refuses it in
 # text columns) is not something a person types.
@@ -34,6 +36,13 @@ def string_fields(form):
 
 
 class BaseForm(FlaskForm):
+    def hidden_tag(self, *fields) -> Markup:
+        """The hidden fields without an id: a page with several forms would repeat id="csrf_token", and nothing
+        labels, focuses or scripts a hidden field."""
+        chosen = [getattr(self, f, None) if isinstance(f, str) else f for f in fields or self]
+        hidden = [f for f in chosen if f is not None and isinstance(f.widget, HiddenInput)]
+        return Markup("\n".join(str(field(id=False)) for field in hidden))
+
     def validate(self, extra_validators=None) -> bool:
         """Validate with control characters taken out first, then report them as a field error.
 

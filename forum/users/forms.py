@@ -9,9 +9,14 @@ from ..forms import BaseForm, strip_or_none
 BIO_MAX = 2000
 
 
-class CurrentPasswordMixin:
-    current_password = PasswordField("Current password", validators=[
+def current_password_field(html_id: str) -> PasswordField:
+    """Both settings forms ask for it on one page, so each has its own id for its label to point at."""
+    return PasswordField("Current password", id=html_id, validators=[
         DataRequired(message="Enter your current password."), Length(max=passwords.MAX_LENGTH)])
+
+
+class CurrentPasswordMixin:
+    current_password = current_password_field("current_password")
 
     def check_current_password(self, user) -> bool:
         if not passwords.verify_password(user.password_hash, self.current_password.data or ""):
@@ -28,6 +33,7 @@ class PasswordChangeForm(CurrentPasswordMixin, BaseForm):
 
 
 class EmailChangeForm(CurrentPasswordMixin, BaseForm):
+    current_password = current_password_field("email-current_password")
     email = StringField("New email", filters=[strip_or_none], validators=[
         DataRequired(message="Enter the new address."), Length(max=254), EmailAddress()])
 
