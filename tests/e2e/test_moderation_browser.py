@@ -31,7 +31,8 @@ def test_report_remove_and_public_notice(browser, live_server):
     problems = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     sign_in(page, moderator)
-    page.goto("/mod/reports")
+    page.locator(".user-menu summary").click()
+    page.locator(".user-menu").get_by_role("link", name="Moderation", exact=True).click()  # the way in, from any page
     item = page.locator(".report-item", has_text="A story with a bad comment")
     assert "Offering exam questions for sale" in item.inner_text()
     item.get_by_label("Reason to remove").fill("sharing live exam content")
@@ -46,6 +47,6 @@ def test_report_remove_and_public_notice(browser, live_server):
     notice = page.locator(f"#c{comment_id}")
     assert "[removed by a moderator: sharing live exam content]" in notice.inner_text()
     assert "Selling recalled exam questions" not in page.content()
-    page.goto("/moderation-log")
+    page.get_by_role("contentinfo").get_by_role("link", name="Moderation log").click()
     assert "sharing live exam content" in page.locator(".log-table").inner_text()
     context.close()

@@ -157,6 +157,13 @@ def test_moderation_log_is_public_and_filterable(app):
     assert public.get("/moderation-log?page=zz&moderator=%00").status_code in (200, 400)
 
 
+@pytest.mark.parametrize(("role", "shown"), [("member", False), ("moderator", True), ("admin", True)])
+def test_the_way_to_the_moderation_pages_is_in_every_moderators_menu(app, role, shown):
+    page = signed_in(app, make_user(role=role)).get("/stories").get_data(as_text=True)
+    assert ('href="/mod/reports"' in page) is shown
+    assert 'href="/moderation-log"' in app.test_client().get("/").get_data(as_text=True)  # for everyone
+
+
 # --- The authorization matrix: every protected route, every kind of visitor -------------------------------------
 
 ROLES = ["anonymous", "member", "author", "moderator", "admin", "banned"]
