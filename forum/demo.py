@@ -5,7 +5,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import catalogue, curation, markup, passwords, ranking, search
+from . import catalogue, curation, markup, passwords, ranking, search, threads, votes
 from .demo_sample import seed_sample
 from .extensions import db
 from .models import Feature, Hub, PracticeScore, Story, User, username_key
@@ -15,6 +15,7 @@ from .stories.writing import set_resources
 # Local-only accounts; the README lists them. `flask seed-demo` refuses to run in production.
 DEMO_PASSWORD = "step stories demo"
 DEMO_STORIES_PATH = Path(__file__).parent / "data" / "demo_stories.json"
+DEMO_THREADS_PATH = Path(__file__).parent / "data" / "demo_threads.json"
 DEMO_USERS = [
     ("maya_img", "img", "admin", "IMG from Pune. Took Step 1 and Step 2 CK while doing research in Ohio."),
     ("dr_okafor", "img", "moderator", "Lagos graduate, now PGY-2 in internal medicine."),
@@ -115,6 +116,41 @@ def seed_features(users: dict[str, User]) -> int:
     return created
 
 
+def seed_discussion(users: dict[str, User]) -> tuple[int, int]:
+    """Threads on some written stories and upvotes from the demo accounts, through the same functions the site
+    uses, so every cached count (votes, hot, karma, comment counts, unread notifications) is what it would be.
+
+    A thread is added to a story that has no comments yet; a vote already cast is not cast again."""
+    stories = {s.title: s for s in db.session.scalars(
+        sa.select(Story).where(Story.author_id.in_([u.id for u in users.values()]), Story.status == "published")
+        .order_by(Story.id))}
+    comments = 0
+
+    def add(story: Story, entry: dict, parent) -> None:
+        nonlocal comments
+        comment = threads.add_comment(story=story, author=users[entry["author"]], body=entry["body"], parent=parent,
+                                      submission_key=None)
+        comment.created_at = story.created_at + timedelta(hours=2 + comments % 5, minutes=17 * comments % 60)
+        comments += 1
+        for voter in entry.get("voters", []):
+            votes.vote_comment(user=users[voter], comment=comment, up=True)
+        for reply in entry.get("replies", []):
+            add(story, reply, comment)
+
+    for thread in json.loads(DEMO_THREADS_PATH.read_text()):
+        story = stories.get(thread["story"])
+        if story is not None and story.comment_count == 0:
+            for entry in thread["comments"]:
+                add(story, entry, None)
+    # Each account upvotes about a third of the others' stories: a fixed pattern, so hot and top differ from new.
+    counts = {story.id: story.votes for story in stories.values()}
+    for u, user in enumerate(users.values()):
+        for s, story in enumerate(stories.values()):
+            if story.author_id != user.id and (3 * s + u) % 7 < 3:
+                counts[story.id], _ = votes.vote_story(user=user, story=story, up=True)
+    return comments, sum(counts.values()) - sum(story.votes for story in stories.values())
+
+
 def seed(now: datetime | None = None) -> dict:
     from .models import utcnow
 
@@ -125,5 +161,7 @@ def seed(now: datetime | None = None) -> dict:
     stories += seed_sample(users[DEMO_CURATOR].password_hash, now)
     catalogue.refresh_story_counts()
     features = seed_features(users)
+    comments, story_votes = seed_discussion(users)
     db.session.commit()
-    return {"resources": counts["total"], "users": len(users), "new stories": stories, "new featured cards": features}
+    return {"resources": counts["total"], "users": len(users), "new stories": stories, "new featured cards": features,
+            "new comments": comments, "new story votes": story_votes}

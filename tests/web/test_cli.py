@@ -111,3 +111,26 @@ def test_clear_cache_forgets_pages_a_restored_database_could_be_served(app, clie
 
     assert run(app, "clear-cache").exit_code == 0
     assert "Written after the backup" not in client.get("/stories").get_data(as_text=True)
+
+
+def test_the_demo_discussion_keeps_every_cached_count_true(app, client):
+    """Threads and votes go through the site's own functions: flask recount --check finds nothing to repair."""
+    from forum import recount
+    from forum.models import Comment, CommentVote, Story, StoryVote
+
+    assert run(app, "seed-demo").exit_code == 0
+    db.session.rollback()
+    assert recount.check() == []
+    replies = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(Comment.depth == 2))
+    assert replies > 0 and db.session.scalar(sa.select(sa.func.count()).select_from(CommentVote)) > 0
+    votes = db.session.scalar(sa.select(sa.func.count()).select_from(StoryVote))
+    assert votes > 0
+    story = db.session.scalar(sa.select(Story).where(Story.comment_count > 3).order_by(Story.id))
+    page = client.get(f"/stories/{story.id}-{story.slug}").get_data(as_text=True)
+    assert page.count('<li class="comment-item') == story.comment_count
+
+    assert run(app, "seed-demo").exit_code == 0  # again: nothing doubles
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoryVote)) == votes
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(Comment.depth == 2)) == replies
+    assert recount.check() == []

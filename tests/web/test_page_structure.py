@@ -11,10 +11,12 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.exceptions import HTTPException
 
 from forum import demo
 from forum.extensions import db
+from forum.models import Comment, User
 from tests.builders import sign_in
 
 PAGES_PER_SHAPE = 3  # pages of one view (with or without a query): three say what the other 480 stories would
@@ -125,15 +127,22 @@ def shape(app, link: str) -> str:
     return endpoint + ("?" if parts.query else "")
 
 
-def crawl(client, start: str = "/") -> tuple[list[str], set[str]]:
-    """Follow the site's own links breadth first; return every problem and the paths visited."""
-    queue, seen, visited, per_shape, problems = [start], {start}, set(), Counter(), []
+def crawl(client, *starts: str) -> tuple[list[str], set[str]]:
+    """Follow the site's own links breadth first from starts ("/" by default); return every problem and the
+    paths visited."""
+    queue = list(starts or ["/"])
+    seen, visited, per_shape, problems = set(queue), set(), Counter(), []
     while queue and len(visited) < MAX_PAGES:
         url = queue.pop(0)
-        response = client.get(url)
+        response = client.get(url, follow_redirects=True)  # a permalink or a slug-less story URL redirects
         if response.status_code != 200 or response.mimetype != "text/html":
             assert response.status_code < 500, f"{url} answered {response.status_code}"
             continue
+        if response.history:
+            landed = response.request
+            url = landed.path + (f"?{landed.query_string.decode()}" if landed.query_string else "")
+            if url in visited:
+                continue
         visited.add(url)
         found, links = check(url, response.get_data(as_text=True))
         problems += found
@@ -173,6 +182,11 @@ def test_every_page_a_visitor_can_reach_is_well_formed(demo_site):
 def test_every_page_a_member_or_moderator_can_reach_is_well_formed(demo_site, username):
     client = demo_site.test_client()
     sign_in(client, username, demo.DEMO_PASSWORD)
-    problems, visited = crawl(client)
+    # Also from a story where they commented, so the reply and edit pages are reached too.
+    own = db.session.scalars(sa.select(Comment).join(User).where(User.username == username)).first()
+    problems, visited = crawl(client, "/", f"/comments/{own.id}/edit")
     assert not problems, "\n".join(problems)
-    assert {"/settings", "/stories/new"} <= visited
+    assert {"/settings", "/stories/new", f"/comments/{own.id}/edit"} <= visited
+    assert any(re.fullmatch(r"/comments/\d+/reply", path) for path in visited)
+    if username != "jules_md":
+        assert {"/mod/reports", "/mod/queue"} <= visited
