@@ -11,6 +11,7 @@ behind this module, so replacing it (with nh3, say) touches this file and its te
 """
 import re
 import threading
+from collections.abc import Mapping
 
 import bleach
 from bleach.html5lib_shim import Filter
@@ -35,6 +36,8 @@ ELLIPSIS = "…"
 # CommonMark already turns NUL into U+FFFD; the rest get the same treatment so nothing vanishes silently.
 _UNWANTED_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# @name as people type it in a comment: not inside a word or an email address, a username's 3-30 characters.
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_-]{3,30})\b")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -76,7 +79,27 @@ def _image_as_link(image: Token, inside_link: bool) -> list[Token]:
     return [link_open, *label, Token("link_close", "a", -1)]
 
 
-def _adjust_inline(children: list[Token]) -> list[Token]:
+def _mention_links(text: Token, mentions: Mapping[str, str]) -> list[Token]:
+    """Split a text token so each @name in `mentions` (typed name -> username) becomes a link to the profile."""
+    pieces: list[Token] = []
+    position = 0
+    for match in MENTION.finditer(text.content):
+        username = mentions.get(match.group(1))
+        if username is None:
+            continue
+        if match.start() > position:
+            pieces.append(Token("text", "", 0, content=text.content[position:match.start()]))
+        pieces += [Token("link_open", "a", 1, attrs={"href": f"/u/{username}"}),
+                   Token("text", "", 0, content=match.group(0)), Token("link_close", "a", -1)]
+        position = match.end()
+    if not pieces:
+        return [text]
+    if position < len(text.content):
+        pieces.append(Token("text", "", 0, content=text.content[position:]))
+    return pieces
+
+
+def _adjust_inline(children: list[Token], mentions: Mapping[str, str]) -> list[Token]:
     adjusted: list[Token] = []
     link_depth = 0
     for child in children:
@@ -88,20 +111,23 @@ def _adjust_inline(children: list[Token]) -> list[Token]:
             child.tag = "del"  # struck-out text in a story is a correction: <del> says so, <s> only draws a line
         if child.type == "image":
             adjusted.extend(_image_as_link(child, inside_link=link_depth > 0))
+        elif child.type == "text" and mentions and link_depth == 0:
+            adjusted.extend(_mention_links(child, mentions))
         else:
             adjusted.append(child)
     return adjusted
 
 
-def _adjust(tokens: list[Token]) -> list[Token]:
-    """Fit the parser's tokens to the allowlist: demote headings, drop table style, turn images into links."""
+def _adjust(tokens: list[Token], mentions: Mapping[str, str]) -> list[Token]:
+    """Fit the parser's tokens to the allowlist: demote headings, drop table style, turn images into links;
+    link the mentions."""
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = HEADING_TAGS[token.tag]
         elif token.type in ("th_open", "td_open"):
             token.attrs.pop("style", None)
         elif token.type == "inline" and token.children:
-            token.children = _adjust_inline(token.children)
+            token.children = _adjust_inline(token.children, mentions)
     return tokens
 
 
@@ -136,11 +162,15 @@ def _clean(html: str) -> str:
     return _cleaner().clean(html)
 
 
-def render(source: str) -> str:
-    """Markdown to HTML that is safe to mark as Markup; the same source always gives the same HTML."""
+def render(source: str, mentions: Mapping[str, str] | None = None) -> str:
+    """Markdown to HTML that is safe to mark as Markup; the same source always gives the same HTML.
+
+    `mentions` maps each @name typed in the source that belongs to a member to that member's username; those
+    become links to the profile (outside code and links). The caller looks them up, so this module stays pure.
+    """
     source = _prepare(source)
     env: dict = {}
-    tokens = _adjust(_parser.parse(source, env))
+    tokens = _adjust(_parser.parse(source, env), mentions or {})
     return _clean(_parser.renderer.render(tokens, _parser.options, env))
 
 

@@ -1,5 +1,4 @@
 """Comment threads: loading a whole thread in reading order, and adding to it."""
-import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -10,7 +9,7 @@ from .extensions import db
 from .models import MAX_DEPTH, MAX_STORED_DEPTH, Comment, Revision, Story, User, path_segment, utcnow
 
 COMMENT_SORTS = {"top": "Top", "new": "New", "old": "Old"}
-MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_-]{3,30})\b")
+MENTION = markup.MENTION
 MAX_MENTIONS = 10  # a comment naming more people than this is a broadcast, not a conversation
 
 
@@ -68,7 +67,7 @@ def add_comment(*, story: Story, author: User, body: str, parent: Comment | None
     if parent is not None and parent.depth >= MAX_STORED_DEPTH:
         parent = db.session.get(Comment, parent.parent_id) or parent
     comment = Comment(story_id=story.id, author_id=author.id, parent_id=parent.id if parent else None,
-                      depth=parent.depth + 1 if parent else 0, body=body, body_html=markup.render(body),
+                      depth=parent.depth + 1 if parent else 0, body=body, body_html=render_comment(body),
                       created_at=utcnow(), submission_key=submission_key)
     db.session.add(comment)
     db.session.flush()  # the id is part of the path
@@ -100,13 +99,22 @@ def mentioned_users(body: str) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.username_key.in_(keys))))
 
 
+def render_comment(body: str) -> str:
+    """A comment's HTML, with each @name of a member linked to their profile."""
+    from .models import username_key
+
+    members = {username_key(user.username): user.username for user in mentioned_users(body)}
+    typed = {name: members[username_key(name)] for name in MENTION.findall(body) if username_key(name) in members}
+    return markup.render(body, mentions=typed)
+
+
 def edit_comment(*, comment: Comment, body: str, editor: User) -> None:
     from . import moderation
 
     if body != comment.body:
         db.session.add(Revision(item_type="comment", item_id=comment.id, body=comment.body, editor=editor))
         comment.body = body
-        comment.body_html = markup.render(body)
+        comment.body_html = render_comment(body)
         comment.edited_at = utcnow()
         if editor.id != comment.author_id:
             moderation.record(actor=editor, action="edit_comment", target_type="comment", target_id=comment.id,

@@ -382,3 +382,35 @@ def test_excerpt_includes_code_blocks_and_table_cells():
 
 def test_excerpt_of_empty_text_is_empty():
     assert render_plain_excerpt("") == ""
+
+
+# --- mentions --------------------------------------------------------------------------------------------------
+
+MEMBERS = {"priya_r": "priya_r", "Priya_R": "priya_r"}  # what the caller found: typed name -> username
+
+
+def test_a_members_mention_links_to_the_profile_as_typed():
+    assert render("Thanks @priya_r and @Priya_R!", mentions=MEMBERS) == (
+        f'<p>Thanks <a href="/u/priya_r" rel="{LINK_REL}">@priya_r</a> and '
+        f'<a href="/u/priya_r" rel="{LINK_REL}">@Priya_R</a>!</p>\n')
+
+
+@pytest.mark.parametrize("source", [
+    "@nobody_here is not a member",  # not in the mapping: stays text
+    "write to priya@priya_r.org",  # part of an address
+    "`@priya_r` in code",
+    "[@priya_r](https://example.org)",  # already a link: links cannot nest
+    "```\n@priya_r\n```",
+])
+def test_mentions_stay_text_where_a_link_would_be_wrong(source):
+    assert render(source, mentions=MEMBERS) == render(source)
+    assert policy_violations(render(source, mentions=MEMBERS)) == []
+
+
+def test_without_mentions_nothing_is_linked():
+    assert "<a" not in render("@priya_r")
+
+
+@pytest.mark.parametrize("hostile", CORPUS[:300])
+def test_mentions_around_hostile_text_stay_inside_the_policy(hostile):
+    assert policy_violations(render(f"@priya_r {hostile} @priya_r", mentions=MEMBERS)) == []

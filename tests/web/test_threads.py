@@ -250,6 +250,15 @@ def test_mentions_notify_once_and_never_yourself(client, veteran):
     assert fresh(veteran).unread_notifications == 0
 
 
+def test_a_mention_of_a_member_links_to_their_profile(client, veteran):
+    make_user("Named_Person")
+    story = make_story()
+    comment_on(client, story, "Ask @named_person, not @nobody_at_all")
+    html = client.get(f"/stories/{story.id}-{story.slug}").get_data(as_text=True)
+    assert '<a href="/u/Named_Person" rel="nofollow ugc noopener">@named_person</a>' in html
+    assert "@nobody_at_all" in html and 'href="/u/nobody_at_all"' not in html
+
+
 def test_reply_email_goes_only_to_those_who_asked(client, veteran, outbox):
     wants = make_user("wants_mail", email_on_reply=True)
     silent = make_user("no_mail")
