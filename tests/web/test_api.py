@@ -1,7 +1,7 @@
 """The read-only JSON API: shapes and values, the listing's filters, removed content absent, JSON errors, the rate
 limit, constant queries, and every response checked against the served OpenAPI document by schemathesis."""
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import schemathesis
@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, settings
 
 from forum.api import schema as api_schema
 from forum.extensions import db, limiter
-from forum.models import PracticeScore, StoryResource, utcnow
-from tests.builders import QueryCounter, make_resource, make_story, make_user
+from forum.models import PracticeScore, StoryResource
+from tests.builders import QueryCounter, make_listing_shelf, make_resource, make_story
 from tests.web.test_listings import titles as html_titles
 
 
@@ -34,21 +34,12 @@ def api_rate_limit(app, limit: str):
 @pytest.fixture
 def shelf(app):
     """The listing tests' four stories, a self-assessment with practice scores, and a deleted and a removed story."""
-    uw = make_resource("UWorld Step 2 CK QBank", slug="uworld-step-2-ck", steps=["step2ck"], aliases=["uw"])
-    amboss = make_resource("AMBOSS", steps=["step1", "step2ck"])
+    stories, resources = make_listing_shelf()
+    uw, amboss = resources["uw"], resources["amboss"]
     nbme = make_resource("NBME Form 12", slug="nbme-12", kind="self-assessment", steps=["step2ck"],
                          scale="three_digit")
-    img = make_user("img_writer", background="img")
-    md = make_user("md_writer", background="us_md")
-    now = utcnow()
-    stories = {
-        "ck_uw_pass_img": make_story(img, title="CK with UWorld, passed", resources=[uw], created_at=now),
-        "ck_uw_fail_md": make_story(md, title="CK with UWorld, failed", resources=[uw, amboss], outcome="failed",
-                                    score=200, created_at=now - timedelta(hours=1), votes=3),
-        "s1_amboss_img": make_story(img, title="Step 1 with AMBOSS", step="step1", exam_month=date(2023, 5, 1),
-                                    score=None, resources=[amboss], created_at=now - timedelta(days=3), votes=9),
-        "s3_old": make_story(md, title="Step 3 long ago", step="step3", score=230, created_at=now - timedelta(days=40),
-                             votes=50),
+    md, img = stories["s3_old"].author, stories["ck_uw_pass_img"].author
+    stories |= {
         "deleted": make_story(md, title="Deleted zebrafish story", body="zebrafish " * 10, resources=[amboss],
                               status="deleted"),
         "removed": make_story(img, title="Removed zebrafish story", body="zebrafish " * 10, resources=[uw],

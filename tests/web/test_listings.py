@@ -1,31 +1,17 @@
 """Listings: filters in any combination, kept in the query string; constant queries; an index for each."""
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from forum.extensions import db
-from forum.models import utcnow
 from forum.stories import listing
-from tests.builders import QueryCounter, make_resource, make_story, make_user
+from tests.builders import QueryCounter, make_listing_shelf, make_resource, make_story, make_user
 
 
 @pytest.fixture
 def shelf(app):
-    uw = make_resource("UWorld Step 2 CK QBank", slug="uworld-step-2-ck", steps=["step2ck"], aliases=["uw"])
-    amboss = make_resource("AMBOSS", steps=["step1", "step2ck"])
-    img, md = make_user("img_writer", background="img"), make_user("md_writer", background="us_md")
-    now = utcnow()
-    stories = {
-        "ck_uw_pass_img": make_story(img, title="CK with UWorld, passed", resources=[uw], created_at=now),
-        "ck_uw_fail_md": make_story(md, title="CK with UWorld, failed", resources=[uw, amboss], outcome="failed",
-                                    score=200, created_at=now - timedelta(hours=1), votes=3),
-        "s1_amboss_img": make_story(img, title="Step 1 with AMBOSS", step="step1", exam_month=date(2023, 5, 1),
-                                    score=None, resources=[amboss], created_at=now - timedelta(days=3), votes=9),
-        "s3_old": make_story(md, title="Step 3 long ago", step="step3", score=230, created_at=now - timedelta(days=40),
-                             votes=50),
-    }
-    return stories
+    return make_listing_shelf()[0]
 
 
 def titles(client, url) -> list[str]:
