@@ -66,25 +66,28 @@ def add_comment(*, story: Story, author: User, body: str, parent: Comment | None
     """Insert a comment with its thread path, bump the story's count, and notify who should hear of it."""
     if parent is not None and parent.depth >= MAX_STORED_DEPTH:
         parent = db.session.get(Comment, parent.parent_id) or parent
+    mentioned = mentioned_users(body)
     comment = Comment(story_id=story.id, author_id=author.id, parent_id=parent.id if parent else None,
-                      depth=parent.depth + 1 if parent else 0, body=body, body_html=render_comment(body),
+                      depth=parent.depth + 1 if parent else 0, body=body,
+                      body_html=render_comment(body, mentioned),
                       created_at=utcnow(), submission_key=submission_key)
     db.session.add(comment)
     db.session.flush()  # the id is part of the path
     comment.path = (parent.path + "." if parent else "") + path_segment(comment.id)
     db.session.execute(sa.update(Story).where(Story.id == story.id)
                        .values(comment_count=Story.comment_count + 1))
-    notify_for(comment=comment, story=story, author=author, parent=parent)
+    notify_for(comment=comment, story=story, author=author, parent=parent, mentioned=mentioned)
     return comment
 
 
-def notify_for(*, comment: Comment, story: Story, author: User, parent: Comment | None) -> None:
+def notify_for(*, comment: Comment, story: Story, author: User, parent: Comment | None,
+               mentioned: list[User]) -> None:
     replied_to = parent.author_id if parent else story.author_id
     notified = {author.id}
     if replied_to not in notified:
         notifications.notify(user_id=replied_to, kind="reply", actor=author, story=story, comment=comment)
         notified.add(replied_to)
-    for user in mentioned_users(comment.body):
+    for user in mentioned:
         if user.id not in notified:
             notifications.notify(user_id=user.id, kind="mention", actor=author, story=story, comment=comment)
             notified.add(user.id)
@@ -99,11 +102,11 @@ def mentioned_users(body: str) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.username_key.in_(keys))))
 
 
-def render_comment(body: str) -> str:
-    """A comment's HTML, with each @name of a member linked to their profile."""
+def render_comment(body: str, mentioned: list[User]) -> str:
+    """A comment's HTML, with each @name of a member (`mentioned`, from mentioned_users) linked to their profile."""
     from .models import username_key
 
-    members = {username_key(user.username): user.username for user in mentioned_users(body)}
+    members = {username_key(user.username): user.username for user in mentioned}
     typed = {name: members[username_key(name)] for name in MENTION.findall(body) if username_key(name) in members}
     return markup.render(body, mentions=typed)
 
@@ -114,7 +117,7 @@ def edit_comment(*, comment: Comment, body: str, editor: User) -> None:
     if body != comment.body:
         db.session.add(Revision(item_type="comment", item_id=comment.id, body=comment.body, editor=editor))
         comment.body = body
-        comment.body_html = render_comment(body)
+        comment.body_html = render_comment(body, mentioned_users(body))
         comment.edited_at = utcnow()
         if editor.id != comment.author_id:
             moderation.record(actor=editor, action="edit_comment", target_type="comment", target_id=comment.id,
