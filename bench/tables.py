@@ -315,27 +315,26 @@ def voters(rng: random.Random, users: int, count: int, exclude: int) -> list[int
     return chosen[:count]
 
 
-def story_votes(ctx: Context) -> None:
+def _votes(ctx: Context, table: str, item_column: str, counts, authors, created, window: timedelta) -> None:
+    """Each item i+1 gets counts[i] upvotes from distinct users other than its author, after it was written."""
     rng, now = ctx.rng, ctx.now
 
     def rows():
-        for i, count in enumerate(ctx.story_vote_counts):
-            for user in voters(rng, ctx.counts.users, count, ctx.story_author[i]):
-                yield {"user_id": user, "story_id": i + 1,
-                       "created_at": later(rng, ctx.story_created[i], now, timedelta(days=14))}
+        for i, count in enumerate(counts):
+            for user in voters(rng, ctx.counts.users, count, authors[i]):
+                yield {"user_id": user, item_column: i + 1, "created_at": later(rng, created[i], now, window)}
 
-    insert(ctx, "story_votes", fit_rows(ctx.tables["story_votes"], rows()), sum(ctx.story_vote_counts))
+    insert(ctx, table, fit_rows(ctx.tables[table], rows()), sum(counts))
+
+
+def story_votes(ctx: Context) -> None:
+    _votes(ctx, "story_votes", "story_id", ctx.story_vote_counts, ctx.story_author, ctx.story_created,
+           timedelta(days=14))
 
 
 def comment_votes(ctx: Context) -> None:
-    rng, now = ctx.rng, ctx.now
-    def rows():
-        for i, count in enumerate(ctx.comment_vote_counts):
-            for user in voters(rng, ctx.counts.users, count, ctx.comment_author[i]):
-                yield {"user_id": user, "comment_id": i + 1,
-                       "created_at": later(rng, ctx.comment_created[i], now, timedelta(days=7))}
-
-    insert(ctx, "comment_votes", fit_rows(ctx.tables["comment_votes"], rows()), sum(ctx.comment_vote_counts))
+    _votes(ctx, "comment_votes", "comment_id", ctx.comment_vote_counts, ctx.comment_author, ctx.comment_created,
+           timedelta(days=7))
 
 
 def features(ctx: Context) -> None:
