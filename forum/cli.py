@@ -62,10 +62,10 @@ def create_user(username: str, email: str, role: str) -> None:
 @click.argument("role", type=click.Choice(ROLES))
 def set_role(username: str, role: str) -> None:
     """Make someone a member, moderator or admin (recorded in the moderation log)."""
-    from . import moderating
+    from . import moderator_actions
 
     user = _get_user(username)
-    moderating.set_role(user, role=role, actor=None)
+    moderator_actions.set_role(user, role=role, actor=None)
     db.session.commit()
     click.echo(f"{user.username} is now {role}.")
 
@@ -76,10 +76,10 @@ def set_role(username: str, role: str) -> None:
 @click.option("--reason", required=True, help="Shown to the user and in the public moderation log.")
 def ban_user(username: str, days: int | None, reason: str) -> None:
     """Stop someone posting, commenting and voting; they can still read."""
-    from . import moderating
+    from . import moderator_actions
 
     user = _get_user(username)
-    moderating.ban(user, actor=None, days=days, reason=reason)
+    moderator_actions.ban(user, actor=None, days=days, reason=reason)
     db.session.commit()
     click.echo(f"{user.username} is banned {'for ' + str(days) + ' days' if days else 'permanently'}.")
 

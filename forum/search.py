@@ -1,11 +1,12 @@
 """Search: one interface, two backends (SQLite FTS5, PostgreSQL tsvector), the same results on both.
 
-search(SearchQuery) finds published stories whose own text — title, body, and the words in search_extra (step,
+search(SearchRequest) finds published stories whose own text — title, body, and the words in search_extra (step,
 outcome, attempt, background, year, resource names and aliases) — or one of whose comments matches the query,
 narrowed by facets, with counts per facet value over the matched set. Relevance is defined the same way on both
 databases so they agree: a title hit first, then upvotes, then the newest. Snippets are cut and highlighted in
 Python from the stored text, escaped before <mark> is added.
 """
+import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from . import caching, exam, markup
 from .extensions import db
 from .models import BACKGROUNDS, Comment, Resource, Story, StoryResource
-from .search_query import Query, fts5_match, parse, tsquery
+from .search_syntax import MAX_QUERY_CHARS, ParsedQuery, fts5_match, parse, tsquery
 
 PAGE_SIZE = 20
 MAX_PAGE = 250
@@ -25,7 +26,8 @@ SORTS = ("relevance", "new", "top")
 
 
 @dataclass
-class SearchQuery:
+class SearchRequest:
+    """What a reader asked for: the words (parsed by search_syntax), the facets, a sort and a page."""
     text: str = ""
     steps: list[str] = field(default_factory=list)
     resources: list[str] = field(default_factory=list)  # slugs: a story must use all of them
@@ -37,6 +39,25 @@ class SearchQuery:
     score_max: int | None = None
     sort: str = "relevance"
     page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "SearchRequest":
+        """Read the /search query string, keeping only values we know; anything else is ignored, never an error."""
+        def pick(name: str, allowed) -> list[str]:
+            return [v for v in args.getlist(name) if v in allowed][:10]
+
+        def number(name: str, low: int, high: int) -> int | None:
+            value = args.get(name, "")
+            return int(value) if re.fullmatch(r"\d{1,4}", value) and low <= int(value) <= high else None
+
+        return cls(text=(args.get("q") or "")[:MAX_QUERY_CHARS],
+                   steps=pick("step", exam.STEPS), resources=[s for s in args.getlist("resource") if s][:5],
+                   outcomes=pick("outcome", exam.OUTCOMES), backgrounds=pick("background", BACKGROUNDS),
+                   attempt=args.get("attempt") if args.get("attempt") in ("first", "retake") else "",
+                   year=number("year", 1990, 2100),
+                   score_min=number("score_min", 1, 300), score_max=number("score_max", 1, 300),
+                   sort=args.get("sort") if args.get("sort") in SORTS else "relevance",
+                   page=number("page", 1, MAX_PAGE) or 1)
 
 
 @dataclass
@@ -80,7 +101,7 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _matching_ids(query: Query) -> sa.Select | None:
+def _matching_ids(query: ParsedQuery) -> sa.Select | None:
     """Ids of stories whose own text or one of whose published comments matches the positive terms."""
     if not query.required:
         return None
@@ -99,7 +120,7 @@ def _matching_ids(query: Query) -> sa.Select | None:
     return sa.union(own, via_comments)
 
 
-def _excluded_ids(query: Query) -> sa.Select | None:
+def _excluded_ids(query: ParsedQuery) -> sa.Select | None:
     if not query.excluded:
         return None
     groups = [[phrase] for phrase in query.excluded]
@@ -111,7 +132,7 @@ def _excluded_ids(query: Query) -> sa.Select | None:
         sa.text("search_stories MATCH :excluded_match").bindparams(excluded_match=match))
 
 
-def _title_hit(query: Query):
+def _title_hit(query: ParsedQuery):
     """1 where the title alone matches the positive terms, else 0: the first key of relevance."""
     if not query.required:
         return sa.literal(0)
@@ -123,7 +144,7 @@ def _title_hit(query: Query):
     return sa.case((Story.id.in_(titles), 1), else_=0)
 
 
-def _filtered(q: SearchQuery, parsed: Query) -> sa.Select:
+def _filtered(q: SearchRequest, parsed: ParsedQuery) -> sa.Select:
     """The matched set: published stories passing the text and every facet."""
     statement = sa.select(Story.id).where(Story.status == "published")
     matching = _matching_ids(parsed)
@@ -156,7 +177,7 @@ def _filtered(q: SearchQuery, parsed: Query) -> sa.Select:
     return statement
 
 
-def search(q: SearchQuery) -> SearchResult:
+def search(q: SearchRequest) -> SearchResult:
     """The page of stories, the facet counts and the total.
 
     A common word matches most of the table, so the ranking and the counts are the expensive part (see README,
@@ -172,7 +193,7 @@ def search(q: SearchQuery) -> SearchResult:
                         facets=found, total=total, page=page, has_next=has_next)
 
 
-def _rank(q: SearchQuery, page: int) -> tuple[list[int], bool, dict[str, list[Facet]], int]:
+def _rank(q: SearchRequest, page: int) -> tuple[list[int], bool, dict[str, list[Facet]], int]:
     """Two statements whatever the query: the ids of one page, and every facet count plus the total at once."""
     parsed = parse(q.text)
     matched = _filtered(q, parsed)
@@ -240,7 +261,7 @@ def _year(value: str) -> int:
     return int(float(value))  # extract() gives 2025 on SQLite and 2025.0 (numeric) on PostgreSQL
 
 
-def snippet(story: Story, parsed: Query) -> Markup:
+def snippet(story: Story, parsed: ParsedQuery) -> Markup:
     """A window of the story's text around the first matched term, escaped, with the terms in <mark>."""
     import re
 

@@ -63,7 +63,7 @@ def resources():
 def search_stories():
     score_min = number("score_min", low=exam.MIN_SCORE, high=exam.MAX_SCORE, default=None)
     score_max = number("score_max", low=exam.MIN_SCORE, high=exam.MAX_SCORE, default=None)
-    query = search.SearchQuery(
+    query = search.SearchRequest(
         text=text("q", max_chars=schema.MAX_QUERY_CHARS), steps=many("step", exam.STEP_CODES),
         resources=resource_slugs(), outcomes=many("outcome", exam.OUTCOMES),
         backgrounds=many("background", BACKGROUNDS), attempt=one("attempt", schema.ATTEMPTS),

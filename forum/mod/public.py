@@ -7,7 +7,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from .. import moderating, permissions, reporting
+from .. import moderator_actions, permissions, reporting
 from ..caching import cached_for_anonymous
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
@@ -29,7 +29,7 @@ class ReportForm(BaseForm):
 @keeps_input_on_csrf_failure
 @login_required
 def report(target_type: str, target_id: int):
-    target = db.session.get(moderating.TARGET_MODELS[target_type], target_id)
+    target = db.session.get(moderator_actions.TARGET_MODELS[target_type], target_id)
     if target is None or target.status != "published":
         abort(404)
     if not permissions.can_report(current_user, target):

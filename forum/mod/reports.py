@@ -5,7 +5,7 @@ from flask_login import current_user
 from wtforms import IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
-from .. import moderating, reporting
+from .. import moderator_actions, reporting
 from ..extensions import db
 from ..forms import BaseForm, strip_or_none
 from ..models import Story, User
@@ -41,10 +41,10 @@ def queue():
 
 @bp.route("/<any(story, comment):target_type>/<int:target_id>/<action>", methods=["POST"])
 def act(target_type: str, target_id: int, action: str):
-    """One view for every action on a reported item: the table above says which apply, moderating.py does them."""
+    """One view for every action on a reported item: the table above says which apply; moderator_actions does them."""
     if action not in ACTIONS[target_type]:
         abort(404)
-    target = db.session.get(moderating.TARGET_MODELS[target_type], target_id)
+    target = db.session.get(moderator_actions.TARGET_MODELS[target_type], target_id)
     if target is None:
         abort(404)
     form = ActionForm()
@@ -54,20 +54,20 @@ def act(target_type: str, target_id: int, action: str):
         return redirect(back()), 303
     reason = form.reason.data or ""
     if action == "remove":
-        moderating.remove(target, actor=current_user, reason=reason)
+        moderator_actions.remove(target, actor=current_user, reason=reason)
     elif action == "restore":
-        moderating.restore(target, actor=current_user, reason=reason)
+        moderator_actions.restore(target, actor=current_user, reason=reason)
     elif action == "dismiss":
-        moderating.dismiss(target, actor=current_user, reason=reason)
+        moderator_actions.dismiss(target, actor=current_user, reason=reason)
     elif action in ("lock", "unlock"):
-        moderating.set_locked(target, locked=action == "lock", actor=current_user, reason=reason)
+        moderator_actions.set_locked(target, locked=action == "lock", actor=current_user, reason=reason)
     elif action == "review":
-        moderating.mark_reviewed(target, actor=current_user, reason=reason)
+        moderator_actions.mark_reviewed(target, actor=current_user, reason=reason)
     elif action == "ban_author":
         author = db.session.get(User, target.author_id)
         if author.is_moderator and not current_user.is_admin:
             abort(403)
-        moderating.ban(author, actor=current_user, days=form.days.data, reason=reason)
+        moderator_actions.ban(author, actor=current_user, days=form.days.data, reason=reason)
     db.session.commit()
     flash("Done. It is in the moderation log.", "success")
     return redirect(back())

@@ -6,7 +6,7 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from .. import moderating, permissions
+from .. import moderator_actions, permissions
 from ..extensions import db
 from ..forms import BaseForm, strip_or_none
 from ..models import ROLES, User, username_key
@@ -31,7 +31,7 @@ def users():
         elif user.id == current_user.id:
             form.username.errors.append("Ask another admin to change your own role.")
         else:
-            moderating.set_role(user, role=form.role.data, actor=current_user, reason=form.reason.data or "")
+            moderator_actions.set_role(user, role=form.role.data, actor=current_user, reason=form.reason.data or "")
             db.session.commit()
             flash(f"{user.username} is now {user.role}.", "success")
             return redirect(url_for("mod.users"))

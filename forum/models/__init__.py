@@ -4,13 +4,13 @@ from .accounts import (
     PERMANENT_BAN_UNTIL,
     RESET_TOKEN_LIFETIME,
     ROLES,
-    ModAction,
     PasswordResetToken,
     User,
     username_key,
     utcnow,
 )
-from .curation import REPORT_REASONS, Feature, Hub, Report
+from .curation import Feature, Hub
+from .moderation import REPORT_REASONS, ModAction, Report
 from .site import CacheGeneration
 from .stories import (
     RESOURCE_KINDS,

@@ -99,20 +99,3 @@ class PasswordResetToken(db.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > utcnow()
-
-
-class ModAction(db.Model):
-    """One line of the public moderation log. Append-only: written by forum.moderation.record alone."""
-
-    __tablename__ = "mod_actions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)  # None: the console
-    action: Mapped[str] = mapped_column(sa.String(32), index=True)
-    target_type: Mapped[str] = mapped_column(sa.String(16))
-    target_id: Mapped[int]
-    target_label: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
-    reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-    actor: Mapped[User | None] = relationship()

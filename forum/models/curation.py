@@ -1,22 +1,13 @@
-"""Hubs and their featured cards; reports from readers."""
+"""Hubs and their featured cards: what moderators put on the front page and the step pages."""
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import User, utcnow
+from .accounts import utcnow
 from .stories import Story
-from .threads import Comment
-
-REPORT_REASONS = {
-    "spam": "Spam",
-    "harassment": "Harassment",
-    "misinformation": "Misinformation",
-    "exam_content": "Possible live exam content",
-    "off_topic": "Off-topic",
-    "other": "Other",
-}
+from .threads import Comment  # noqa: F401  (mapped before the relationships that name it resolve)
 
 
 class Hub(db.Model):
@@ -52,30 +43,4 @@ class Feature(db.Model):
     story: Mapped[Story] = relationship(lazy="raise_on_sql")
 
 
-class Report(db.Model):
-    """A reader's report of a story or comment. `open_key` is set while the report is open, so the database
-    itself allows one open report per person per item (NULLs never collide in a unique index)."""
-
-    __tablename__ = "reports"
-    __table_args__ = (sa.Index("ix_reports_open", "resolved_at", "target_type", "target_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    target_type: Mapped[str] = mapped_column(sa.String(10))  # story | comment
-    target_id: Mapped[int]
-    reason: Mapped[str] = mapped_column(sa.String(20))
-    note: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    open_key: Mapped[str | None] = mapped_column(sa.String(60), unique=True)
-    resolved_at: Mapped[datetime | None]
-    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    resolution: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
-
-    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="raise_on_sql")
-
-    @staticmethod
-    def key_for(reporter_id: int, target_type: str, target_id: int) -> str:
-        return f"{reporter_id}:{target_type}:{target_id}"
-
-
-__all__ = ["REPORT_REASONS", "Hub", "Feature", "Report", "Comment"]
+__all__ = ["Hub", "Feature"]

