@@ -92,7 +92,7 @@ def register_security(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import permissions
+    from . import labels, permissions, urls
 
     app.jinja_env.globals.update(
         can_post=permissions.can_post,
@@ -107,6 +107,9 @@ def register_template_helpers(app: Flask) -> None:
         can_edit_comment=permissions.can_edit_comment,
         can_delete_comment=permissions.can_delete_comment,
     )
+    app.jinja_env.globals.update(urls.TEMPLATE_GLOBALS)
+    app.jinja_env.globals.update(labels.GLOBALS)
+    app.jinja_env.filters.update(labels.FILTERS)
 
 
 def register_commands(app: Flask) -> None:

@@ -45,6 +45,33 @@ def add_aliases(resource: Resource, names: list[str]) -> None:
             have.add(key)
 
 
+def save_resource(resource: Resource | None, *, actor: User, name: str, slug: str, kind: str, steps: list[str],
+                  scale: str | None, description: str, aliases: list[str]) -> Resource:
+    """Add a resource (resource=None) or change one, and log it; the caller has checked the slug is free."""
+    adding = resource is None
+    if adding:
+        resource = Resource(slug=slug)
+        db.session.add(resource)
+    resource.slug = slug
+    resource.name = name
+    resource.kind = kind
+    resource.steps = " ".join(steps)
+    resource.scale = scale or None
+    resource.description = description
+    add_aliases(resource, [name, slug, *aliases])
+    db.session.flush()
+    moderation.record(actor=actor, action="add_resource" if adding else "edit_resource", target_type="resource",
+                      target_id=resource.id, target_label=resource.name)
+    return resource
+
+
+def slug_taken(slug: str, *, other_than: Resource | None = None) -> bool:
+    query = sa.select(Resource.id).where(Resource.slug == slug)
+    if other_than is not None:
+        query = query.where(Resource.id != other_than.id)
+    return db.session.scalar(query) is not None
+
+
 def resolve(names: list[str], step: str | None) -> dict[str, Resource | None]:
     """Map each typed name to a catalogue resource, in one query.
 

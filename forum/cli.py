@@ -7,9 +7,9 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from . import passwords
-from .auth.forms import USERNAME_PATTERN, normalise_email
+from .auth.forms import normalise_email
 from .extensions import db
-from .models import ROLES, User, username_key
+from .models import ROLES, USERNAME_PATTERN, User, username_key
 
 users_cli = AppGroup("users", help="Create accounts, change roles, ban.")
 

@@ -1,6 +1,7 @@
 """Engine set-up per backend: SQLite tuned for a web server, PostgreSQL as it comes."""
 import sqlalchemy as sa
 from flask import current_app, has_app_context, has_request_context, request
+from sqlalchemy.dialects import postgresql, sqlite
 
 # How long to wait for PostgreSQL to accept a connection: a request during an outage fails fast with a 503
 # instead of holding a worker for the operating system's TCP timeout (minutes, when the host does not answer).
@@ -52,6 +53,16 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         else:
             reading = has_app_context() and not current_app.config.get("SQLITE_IMMEDIATE_OUTSIDE_REQUESTS", True)
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def insert_ignoring_duplicates(model, **values):
+    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect: a row that is already there is left alone and
+    no error is raised, so a repeated press or a race between two presses inserts one row."""
+    from .extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).values(**values).on_conflict_do_nothing()
 
 
 def include_in_autogenerate(name: str | None) -> bool:

@@ -7,6 +7,8 @@ announcements (directly or as quoted by others) in 2025; each table row says whe
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .dates import day_label, month_label
+
 STEP1_PASS_FAIL_FROM = date(2022, 1, 26)  # usmle.org: Step 1 exams on/after this date report pass/fail only
 # The issue: "Step 2 CS has no exam after the suspension of May 2020" (USMLE announced the suspension on 26 May
 # 2020), so May 2020 is the last month accepted. Stricter truth: usmle.org transcripts say CS "was last administered
@@ -74,8 +76,6 @@ PRACTICE_SCALES = {"three_digit": (1, 300), "percent": (0, 100)}
 PRACTICE_GRACE_MONTHS = 1  # a practice date may fall this many months past the exam month: people misremember
 PRACTICE_WINDOW_YEARS = 3  # longer than any preparation; an older practice score says nothing about the exam
 
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                "November", "December")  # not strftime("%B"), which follows the process locale
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 
 
@@ -84,18 +84,9 @@ def step_for_slug(slug: str) -> Step | None:
     return _STEPS_BY_SLUG.get(slug)
 
 
-def month_label(d: date) -> str:
-    """'June 2025': how a story names its exam month."""
-    return f"{_MONTH_NAMES[d.month - 1]} {d.year}"
-
-
 def ordinal_attempt(n: int) -> str:
     """'first attempt' ... 'sixth attempt', as the record line and the form read."""
     return f"{_ORDINALS[n - 1]} attempt" if MIN_ATTEMPT <= n <= len(_ORDINALS) else f"attempt {n}"
-
-
-def _day_label(d: date) -> str:
-    return f"{d.day} {month_label(d)}"
 
 
 def _month_start(d: date) -> date:
@@ -170,7 +161,7 @@ def validate_exam_record(*, step: str, exam_month: date | None, attempt: int | N
                                   "so the exam month cannot be earlier.")
     elif info and info.last_exam_month and month > info.last_exam_month:
         problems["exam_month"] = (f"{info.label} was not given after {month_label(info.last_exam_month)} and was "
-                                  f"discontinued on {_day_label(STEP2CS_DISCONTINUED)}, so it has no later exam.")
+                                  f"discontinued on {day_label(STEP2CS_DISCONTINUED)}, so it has no later exam.")
 
     if attempt is None:
         problems["attempt"] = "Choose which attempt this was."
@@ -211,7 +202,7 @@ def _score_problem(*, info: Step | None, month: date | None, outcome: str | None
     if month is None:
         return None
     if not score_allowed(info.code, month):
-        return f"{info.label} has been pass/fail since {_day_label(STEP1_PASS_FAIL_FROM)}, so it has no score."
+        return f"{info.label} has been pass/fail since {day_label(STEP1_PASS_FAIL_FROM)}, so it has no score."
     if outcome == "pending":
         return "Scores arrive with the result; add yours when you choose passed or failed."
     standard = passing_score(info.code, month)
@@ -267,8 +258,8 @@ def validate_practice_score(*, scale: str, score: float | None, taken_on: date |
         earliest = _month_start(exam_month).replace(year=exam_month.year - PRACTICE_WINDOW_YEARS)
         if taken_on > latest:
             problems["taken_on"] = (f"Practice assessments come before the exam; enter a day no later than "
-                                    f"{_day_label(latest)}.")
+                                    f"{day_label(latest)}.")
         elif taken_on < earliest:
             problems["taken_on"] = (f"That is more than {PRACTICE_WINDOW_YEARS} years before the exam; "
-                                    f"enter a day from {_day_label(earliest)} on.")
+                                    f"enter a day from {day_label(earliest)} on.")
     return problems

@@ -9,8 +9,6 @@ from .extensions import db
 from .logs import security_event
 from .models import PERMANENT_BAN_UNTIL, Comment, Report, Story, User, utcnow
 
-TARGET_MODELS = {"story": Story, "comment": Comment}
-
 
 def label(target) -> str:
     return target.title if isinstance(target, Story) else (target.body or "")[:80]

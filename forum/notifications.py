@@ -2,11 +2,12 @@
 import logging
 
 import sqlalchemy as sa
-from flask import render_template, url_for
+from flask import render_template
 
 from . import mail
 from .extensions import db
 from .models import Comment, Notification, Story, User, utcnow
+from .urls import comment_url, story_url
 
 log = logging.getLogger(__name__)
 EMAIL_PREFERENCE = {"reply": "email_on_reply", "mention": "email_on_mention"}
@@ -23,8 +24,7 @@ def notify(*, user_id: int, kind: str, actor: User | None, story: Story | None =
     if preference:
         recipient = db.session.get(User, user_id)
         if recipient is not None and getattr(recipient, preference) and story is not None:
-            link = url_for("comments.permalink", comment_id=comment.id, _external=True) if comment else \
-                url_for("stories.show", story_id=story.id, slug=story.slug, _external=True)
+            link = comment_url(comment, external=True) if comment else story_url(story, external=True)
             try:
                 mail.send(to=recipient.email, subject=f"{actor.username if actor else 'Someone'} "
                           f"{'replied to you' if kind == 'reply' else 'mentioned you'} on Step Stories",

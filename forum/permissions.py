@@ -12,11 +12,12 @@ def can_post(user) -> bool:
 
 
 def can_moderate(user) -> bool:
-    return is_signed_in(user) and user.is_moderator
+    """Moderators and admins who are not banned: a ban ends every moderator power, here and in every template."""
+    return can_post(user) and user.is_moderator
 
 
 def can_change_roles(user) -> bool:
-    return is_signed_in(user) and user.is_admin
+    return can_post(user) and user.is_admin
 
 
 def can_edit_story(user, story) -> bool:

@@ -10,6 +10,8 @@ HOT_EPOCH = datetime(2025, 1, 1)  # any fixed moment; only differences matter. R
 HOT_WINDOW_SECONDS = 45_000  # 12.5 h of age is worth one tenfold of votes
 TOP_WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30),
                "year": timedelta(days=365), "all": None}
+TOP_WINDOW_LABELS = {"day": "Today", "week": "This week", "month": "This month", "year": "This year",
+                     "all": "All time"}
 
 
 def hot(votes: int, created_at: datetime) -> float:

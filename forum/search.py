@@ -22,7 +22,7 @@ PAGE_SIZE = 20
 MAX_PAGE = 250
 SNIPPET_CHARS = 220
 RESOURCE_FACETS = 15  # the most used resources in the matched set; the rest are one search away
-SORTS = ("relevance", "new", "top")
+SORTS = {"relevance": "Relevance", "new": "New", "top": "Top"}  # orders and their tab labels
 
 
 @dataclass

@@ -8,17 +8,11 @@ statements, which is truthy and would count a repeated press twice. The statemen
 item, author) in every transaction, so PostgreSQL's row locks cannot deadlock between two voters.
 """
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from . import ranking
+from .database import insert_ignoring_duplicates
 from .extensions import db
 from .models import Comment, CommentVote, Story, StoryVote, User, utcnow
-
-
-def insert_ignoring_duplicates(model, **values):
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).values(**values).on_conflict_do_nothing()
 
 
 def vote_story(*, user: User, story: Story, up: bool) -> tuple[int, bool]:

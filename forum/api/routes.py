@@ -7,7 +7,7 @@ forum/api/schema.py, which the OpenAPI document is built from.
 import time
 
 import sqlalchemy as sa
-from flask import abort, current_app, jsonify, request, url_for
+from flask import abort, current_app, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -18,6 +18,7 @@ from ..caching import cached_for_anonymous
 from ..extensions import db, limiter
 from ..models import BACKGROUNDS, PracticeScore, Resource, Story, StoryResource
 from ..stories import listing
+from ..urls import resource_url, story_url
 from . import bp, schema
 
 LIST_CACHE_CONTROL = "public, max-age=60"  # a minute's staleness is harmless for lists and spares the database
@@ -201,7 +202,7 @@ def resource_slugs() -> list[str]:
 def story_summary(story: Story) -> dict:
     return {
         "id": story.id,
-        "url": url_for("stories.show", story_id=story.id, slug=story.slug, _external=True),
+        "url": story_url(story, external=True),
         "title": story.title,
         "author": {"username": story.author.username, "background": story.background},
         "step": story.step,
@@ -244,7 +245,7 @@ def resource_entry(resource: Resource) -> dict:
     return {
         "slug": resource.slug,
         "name": resource.name,
-        "url": url_for("resources.show", slug=resource.slug, _external=True),
+        "url": resource_url(resource, external=True),
         "kind": resource.kind,
         "steps": resource.step_codes,
         "scale": resource.scale,

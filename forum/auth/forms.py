@@ -8,9 +8,8 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 from .. import passwords
 from ..extensions import db
 from ..forms import BaseForm, strip_or_none
-from ..models import BACKGROUNDS, User, username_key
+from ..models import BACKGROUNDS, USERNAME_PATTERN, User, username_key
 
-USERNAME_PATTERN = r"^[A-Za-z0-9_-]{3,30}$"
 BACKGROUND_CHOICES = [SelectChoice("", "Prefer not to say"),
                       *(SelectChoice(value, label) for value, label in BACKGROUNDS.items())]
 

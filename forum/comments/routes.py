@@ -1,39 +1,22 @@
 """Comments: post, reply, permalink, edit, delete, vote."""
 import sqlalchemy as sa
-from flask import abort, flash, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
-from .. import permissions, threads, votes
+from .. import loaders, permissions, threads, vote_buttons, votes
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..models import Comment, Story
-from ..posting_limits import comment_limit_exceeded, vote_limit_exceeded
-from ..security import safe_next_url
+from ..posting_limits import comment_limit_exceeded
+from ..urls import story_url
 from . import bp
 from .forms import CommentForm, EditCommentForm
 
 
-def comment_url(comment: Comment) -> str:
-    return url_for("comments.permalink", comment_id=comment.id)
-
-
-def get_comment_or_404(comment_id: int) -> Comment:
-    comment = db.session.scalar(sa.select(Comment).where(Comment.id == comment_id)
-                                .options(joinedload(Comment.author), joinedload(Comment.story)))
-    if comment is None:
-        abort(404)
-    return comment
-
-
-def story_anchor(story: Story, comment_id: int | None = None) -> str:
-    return url_for("stories.show", story_id=story.id, slug=story.slug) + (f"#c{comment_id}" if comment_id else "")
-
-
 @bp.route("/comments/<int:comment_id>")
 def permalink(comment_id: int):
-    comment = get_comment_or_404(comment_id)
-    return redirect(story_anchor(comment.story, comment.id))
+    comment = loaders.comment_or_404(comment_id)
+    return redirect(story_url(comment.story, comment_id=comment.id))
 
 
 def render_comment_form(form: CommentForm, story: Story, parent: Comment | None, status: int):
@@ -44,8 +27,8 @@ def render_comment_form(form: CommentForm, story: Story, parent: Comment | None,
 @keeps_input_on_csrf_failure
 def create(story_id: int):
     """Post a comment or a reply. On any refusal the text comes back in a form, never lost."""
-    story = db.session.get(Story, story_id)
-    if story is None or story.status == "removed":
+    story = loaders.story_or_404(story_id)
+    if story.status == "removed":
         abort(404)
     form = CommentForm()
     parent = db.session.get(Comment, form.parent()) if form.parent() else None
@@ -62,7 +45,7 @@ def create(story_id: int):
     existing = db.session.scalar(sa.select(Comment).where(Comment.author_id == current_user.id,
                                                           Comment.submission_key == form.submission_key.data))
     if existing is not None:
-        return redirect(story_anchor(story, existing.id))
+        return redirect(story_url(story, comment_id=existing.id))
     retry_after = comment_limit_exceeded(current_user)
     if retry_after:
         form.form_errors.append("You are commenting faster than we allow. Wait a little, then send again: "
@@ -73,13 +56,13 @@ def create(story_id: int):
     comment = threads.add_comment(story=story, author=current_user, body=form.body.data, parent=parent,
                                   submission_key=form.submission_key.data)
     db.session.commit()
-    return redirect(story_anchor(story, comment.id))
+    return redirect(story_url(story, comment_id=comment.id))
 
 
 @bp.route("/comments/<int:comment_id>/reply")
 def reply(comment_id: int):
     """A page with the reply form, so replying works without JavaScript."""
-    parent = get_comment_or_404(comment_id)
+    parent = loaders.comment_or_404(comment_id)
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
     form = CommentForm(parent_id=str(parent.id))
@@ -89,7 +72,7 @@ def reply(comment_id: int):
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @keeps_input_on_csrf_failure
 def edit(comment_id: int):
-    comment = get_comment_or_404(comment_id)
+    comment = loaders.comment_or_404(comment_id)
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
     if not permissions.can_edit_comment(current_user, comment):
@@ -98,7 +81,7 @@ def edit(comment_id: int):
     if request.method == "POST" and not g.get("csrf_failed") and form.validate():
         threads.edit_comment(comment=comment, body=form.body.data, editor=current_user)
         db.session.commit()
-        return redirect(story_anchor(comment.story, comment.id))
+        return redirect(story_url(comment.story, comment_id=comment.id))
     if g.get("csrf_failed"):
         form.validate()
     return render_template("comments/edit.html", form=form, comment=comment), 400 if form.errors else 200
@@ -106,59 +89,20 @@ def edit(comment_id: int):
 
 @bp.route("/comments/<int:comment_id>/delete", methods=["POST"])
 def delete(comment_id: int):
-    comment = get_comment_or_404(comment_id)
-    if not permissions.can_delete_comment(current_user, comment):
-        abort(403)
+    comment = loaders.comment_or_404(comment_id, check=permissions.can_delete_comment)
     threads.soft_delete_comment(comment)
     db.session.commit()
     flash("Your comment is deleted; replies to it stay.", "info")
-    return redirect(story_anchor(comment.story, comment.id))
-
-
-def vote_response(*, count: int, voted: bool, fallback: str):
-    """JSON for the page's script, a redirect back for a plain form."""
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify(votes=count, voted=voted)
-    return redirect(safe_next_url(request.form.get("next")) or fallback)
-
-
-def wants_up() -> bool:
-    value = request.form.get("value", "")
-    if value not in ("0", "1"):
-        abort(400)
-    return value == "1"
-
-
-def refuse_vote(status: int, message: str):
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify(error=message), status
-    abort(status)
-
-
-def check_vote_allowed(item):
-    if not current_user.is_authenticated:
-        return refuse_vote(401, "Sign in to vote.") if request.accept_mimetypes.best == "application/json" \
-            else redirect(url_for("auth.login", next=request.form.get("next") or "/"))
-    if not permissions.can_vote(current_user, item):
-        return refuse_vote(403, "You cannot vote on this.")
-    retry_after = vote_limit_exceeded(current_user)
-    if retry_after:
-        response = make_response(refuse_vote(429, "Too many votes; wait a moment.")) \
-            if request.accept_mimetypes.best == "application/json" else make_response(
-                render_template("errors/error.html", code=429, title="Slow down",
-                                message="Too many votes in a short time. Wait a moment and try again."), 429)
-        response.headers["Retry-After"] = str(retry_after)
-        return response
-    return None
+    return redirect(story_url(comment.story, comment_id=comment.id))
 
 
 @bp.route("/comments/<int:comment_id>/vote", methods=["POST"])
 def vote(comment_id: int):
-    comment = get_comment_or_404(comment_id)
-    up = wants_up()
-    refused = check_vote_allowed(comment)
+    comment = loaders.comment_or_404(comment_id)
+    up = vote_buttons.wants_up()
+    refused = vote_buttons.refusal(comment)
     if refused is not None:
         return refused
     count, voted = votes.vote_comment(user=current_user, comment=comment, up=up)
     db.session.commit()
-    return vote_response(count=count, voted=voted, fallback=story_anchor(comment.story, comment.id))
+    return vote_buttons.answer(count=count, voted=voted, fallback=story_url(comment.story, comment_id=comment.id))

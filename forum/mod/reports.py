@@ -5,7 +5,7 @@ from flask_login import current_user
 from wtforms import IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
-from .. import moderator_actions, reporting
+from .. import loaders, moderator_actions, reporting
 from ..extensions import db
 from ..forms import BaseForm, strip_or_none
 from ..models import Story, User
@@ -44,9 +44,7 @@ def act(target_type: str, target_id: int, action: str):
     """One view for every action on a reported item: the table above says which apply; moderator_actions does them."""
     if action not in ACTIONS[target_type]:
         abort(404)
-    target = db.session.get(moderator_actions.TARGET_MODELS[target_type], target_id)
-    if target is None:
-        abort(404)
+    target = loaders.report_target_or_404(target_type, target_id)
     form = ActionForm()
     if not form.validate() or (action in NEEDS_REASON and not form.reason.data):
         flash("Say why: the reason goes in the public moderation log." if form.validate()

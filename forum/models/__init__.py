@@ -4,6 +4,7 @@ from .accounts import (
     PERMANENT_BAN_UNTIL,
     RESET_TOKEN_LIFETIME,
     ROLES,
+    USERNAME_PATTERN,
     PasswordResetToken,
     User,
     username_key,
@@ -37,7 +38,8 @@ from .threads import (
 )
 
 __all__ = [
-    "BACKGROUNDS", "PERMANENT_BAN_UNTIL", "RESET_TOKEN_LIFETIME", "ROLES", "ModAction", "PasswordResetToken", "User",
+    "BACKGROUNDS", "PERMANENT_BAN_UNTIL", "RESET_TOKEN_LIFETIME", "ROLES", "USERNAME_PATTERN",
+    "ModAction", "PasswordResetToken", "User",
     "username_key", "utcnow", "RESOURCE_KINDS", "STORY_STATUSES", "PracticeScore", "Resource", "ResourceAlias",
     "ResourceSuggestion", "Revision", "Story", "StoryResource", "alias_key", "MAX_DEPTH", "MAX_STORED_DEPTH",
     "NOTIFICATION_KINDS",

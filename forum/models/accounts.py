@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 
 ROLES = ("member", "moderator", "admin")
+USERNAME_PATTERN = r"^[A-Za-z0-9_-]{3,30}$"  # letters, digits, - and _: safe in a URL and an @mention
 BACKGROUNDS = {"us_md": "US MD", "us_do": "US DO", "img": "IMG", "other": "Other"}
 # A permanent ban is a ban until a date nobody will see; one column then answers "banned now?" for both kinds.
 PERMANENT_BAN_UNTIL = datetime(9999, 12, 31)

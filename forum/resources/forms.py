@@ -1,4 +1,4 @@
-"""Moderators' catalogue forms."""
+"""Moderators' catalogue forms (the views are in forum/mod/catalogue.py, behind the moderators' door)."""
 import re
 
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
@@ -28,6 +28,12 @@ class ResourceForm(BaseForm):
 
     def alias_list(self) -> list[str]:
         return [a.strip() for a in re.split(r",", self.aliases.data or "") if a.strip()][:30]
+
+    def values(self) -> dict:
+        """The keyword arguments of catalogue.save_resource."""
+        return {"name": self.name.data, "slug": self.slug.data, "kind": self.kind.data, "steps": self.steps.data or [],
+                "scale": self.scale.data or None, "description": self.description.data or "",
+                "aliases": self.alias_list()}
 
 
 class MergeForm(BaseForm):

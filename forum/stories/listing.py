@@ -14,7 +14,7 @@ from ..models import BACKGROUNDS, Resource, Story, StoryResource, utcnow
 
 PAGE_SIZE = 20
 MAX_PAGE = 500  # deep offsets are slow and nobody reads page 501; search is the way further back
-SORTS = ("hot", "new", "top")
+SORTS = {"hot": "Hot", "new": "New", "top": "Top"}  # the listing's orders and their tab labels
 
 
 @dataclass

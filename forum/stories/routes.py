@@ -4,37 +4,22 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
-from .. import catalogue, charts, exam, markup, permissions, threads, votes
+from .. import catalogue, charts, exam, loaders, markup, permissions, threads, vote_buttons, votes
 from ..caching import cached_for_anonymous
 from ..comments.forms import CommentForm
-from ..comments.routes import check_vote_allowed, vote_response, wants_up
+from ..database import insert_ignoring_duplicates
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..models import Revision, SavedStory, Story, utcnow
 from ..posting_limits import story_limit_exceeded
 from ..security import safe_next_url
 from ..similar import similar_stories
+from ..urls import story_url, user_url
 from . import bp, listing, writing
 from .forms import StoryForm
 
 DRAFT_CLEAR_KEY = "clear_draft"  # session flag: the next story page tells the browser to drop its saved draft
-
-
-def story_url(story: Story, **kwargs) -> str:
-    return url_for("stories.show", story_id=story.id, slug=story.slug, **kwargs)
-
-
-def get_story_or_404(story_id: int, *, with_details: bool = False) -> Story:
-    """Load a story for a page, or 404. Deleted and removed stories load too: their pages show the notice."""
-    query = sa.select(Story).where(Story.id == story_id)
-    if with_details:
-        query = query.options(selectinload(Story.resource_links), selectinload(Story.practice_scores))
-    story = db.session.scalar(query)
-    if story is None:
-        abort(404)
-    return story
 
 
 def render_form(form: StoryForm, *, story: Story | None = None, status: int = 200, preview: str | None = None):
@@ -125,7 +110,7 @@ def find_submitted(submission_key: str | None) -> Story | None:
 @bp.route("/stories/<int:story_id>-<slug>")
 @cached_for_anonymous
 def show(story_id: int, slug: str | None = None):
-    story = get_story_or_404(story_id, with_details=True)
+    story = loaders.story_or_404(story_id, details=True)
     if slug != story.slug:
         return redirect(story_url(story), 301)
     if story.status != "published" and not permissions.can_see_story(current_user, story):
@@ -171,7 +156,7 @@ def practice_chart(story: Story) -> Markup | None:
 @bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
 @keeps_input_on_csrf_failure
 def edit(story_id: int):
-    story = get_story_or_404(story_id, with_details=True)
+    story = loaders.story_or_404(story_id, details=True)
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
     if not permissions.can_edit_story(current_user, story):
@@ -212,22 +197,20 @@ def initial_data(story: Story) -> dict:
 
 @bp.route("/stories/<int:story_id>/delete", methods=["POST"])
 def delete(story_id: int):
-    story = get_story_or_404(story_id, with_details=True)
-    if not permissions.can_delete_story(current_user, story):
-        abort(403)
+    story = loaders.story_or_404(story_id, details=True, check=permissions.can_delete_story)
     writing.soft_delete(story)
     db.session.flush()
     writing.refresh_counts_for(story)
     db.session.commit()
     flash("Your story is deleted.", "info")
-    return redirect(url_for("users.profile", username=current_user.username))
+    return redirect(user_url(current_user))
 
 
 @bp.route("/stories/<int:story_id>/revisions")
 def revisions(story_id: int):
-    story = get_story_or_404(story_id)
+    story = loaders.story_or_404(story_id)
     if not permissions.can_see_story(current_user, story):
-        abort(404)
+        abort(404)  # a page that is gone to this reader has no history to show either
     rows = list(db.session.scalars(sa.select(Revision).where(Revision.item_type == "story",
                                                              Revision.item_id == story.id)
                                    .order_by(Revision.created_at.desc(), Revision.id.desc())))
@@ -243,25 +226,25 @@ def is_saved(story_id: int) -> bool:
 
 @bp.route("/stories/<int:story_id>/vote", methods=["POST"])
 def vote(story_id: int):
-    story = get_story_or_404(story_id)
-    up = wants_up()
-    refused = check_vote_allowed(story)
+    story = loaders.story_or_404(story_id)
+    up = vote_buttons.wants_up()
+    refused = vote_buttons.refusal(story)
     if refused is not None:
         return refused
     count, voted = votes.vote_story(user=current_user, story=story, up=up)
     db.session.commit()
-    return vote_response(count=count, voted=voted, fallback=story_url(story))
+    return vote_buttons.answer(count=count, voted=voted, fallback=story_url(story))
 
 
 @bp.route("/stories/<int:story_id>/save", methods=["POST"])
 def save(story_id: int):
     """Bookmark a story (value=1) or drop the bookmark (value=0); idempotent either way."""
-    story = get_story_or_404(story_id)
+    story = loaders.story_or_404(story_id)
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=story_url(story)))
-    if wants_up():
-        db.session.execute(votes.insert_ignoring_duplicates(SavedStory, user_id=current_user.id, story_id=story.id,
-                                                             created_at=utcnow()))
+    if vote_buttons.wants_up():
+        db.session.execute(insert_ignoring_duplicates(SavedStory, user_id=current_user.id, story_id=story.id,
+                                                      created_at=utcnow()))
     else:
         db.session.execute(sa.delete(SavedStory).where(SavedStory.user_id == current_user.id,
                                                        SavedStory.story_id == story.id))

@@ -1,18 +1,17 @@
 """Profiles and account settings."""
-import re
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import exam, notifications, passwords
-from ..auth.forms import USERNAME_PATTERN
+from .. import exam, loaders, notifications, passwords
 from ..caching import cached_for_anonymous
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..logs import security_event
-from ..models import Notification, SavedStory, Story, User, username_key
+from ..models import Notification, SavedStory, Story
+from ..urls import user_url
 from . import bp
 from .forms import EmailChangeForm, PasswordChangeForm, ProfileForm
 
@@ -20,21 +19,12 @@ PROFILE_STORIES = 50  # a profile shows the newest; nobody has written more yet
 NOTIFICATIONS_SHOWN = 100
 
 
-def get_user_or_404(username: str) -> User:
-    if not re.fullmatch(USERNAME_PATTERN, username):
-        abort(404)
-    user = db.session.scalar(sa.select(User).where(User.username_key == username_key(username)))
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.route("/u/<username>")
 @cached_for_anonymous
 def profile(username: str):
-    user = get_user_or_404(username)
+    user = loaders.user_or_404(username)
     if user.username != username:
-        return redirect(url_for("users.profile", username=user.username), 301)
+        return redirect(user_url(user), 301)
     stories = list(db.session.scalars(
         sa.select(Story).where(Story.author_id == user.id, Story.status == "published")
         .options(selectinload(Story.resource_links)).order_by(Story.created_at.desc()).limit(PROFILE_STORIES)))

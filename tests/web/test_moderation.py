@@ -207,7 +207,7 @@ MATRIX = [
                                              "admin": 403, "banned": 403}),
     ("POST", "/report/story/{story}", {"reason": "spam"},
      {"anonymous": 302, "member": 302, "author": 403, "moderator": 302, "admin": 302, "banned": 403}),
-    ("GET", "/resources/new", {}, {"anonymous": 403, "member": 403, "author": 403, "moderator": 200, "admin": 200,
+    ("GET", "/mod/resources/new", {}, {"anonymous": 403, "member": 403, "author": 403, "moderator": 200, "admin": 200,
                                    "banned": 403}),
     ("GET", "/moderation-log", {}, {role: 200 for role in ROLES}),
 ]

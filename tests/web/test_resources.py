@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from forum import catalogue
 from forum.extensions import db
 from forum.models import ModAction, PracticeScore, Resource, ResourceAlias, StoryResource
-from tests.builders import fresh, make_resource, make_story, make_user, post_form, sign_in
+from tests.builders import fresh, get_csrf, make_resource, make_story, make_user, post_form, sign_in
 
 
 def test_catalogue_load_is_idempotent(app):
@@ -51,14 +51,15 @@ def test_only_moderators_edit_the_catalogue(app, role, status):
     client = app.test_client()
     if role != "anonymous":
         sign_in(client, make_user(role=role if role != "member" else "member"))
-    for url in ("/resources/new", f"/resources/{resource.slug}/edit", f"/resources/{resource.slug}/merge"):
+    for url in ("/mod/resources/new", f"/mod/resources/{resource.slug}/edit",
+                f"/mod/resources/{resource.slug}/merge", "/mod/resources/suggestions"):
         assert client.get(url).status_code == status, url
 
 
 def test_member_post_to_merge_changes_nothing(client):
     source, target = make_resource("Pathoma"), make_resource("Goljan")
     sign_in(client, make_user())
-    response = post_form(client, f"/resources/{source.slug}/merge", {"target": str(target.id), "reason": "dup"},
+    response = post_form(client, f"/mod/resources/{source.slug}/merge", {"target": str(target.id), "reason": "dup"},
                          token_from="/")
     assert response.status_code == 403
     assert db.session.get(Resource, source.id) is not None
@@ -66,14 +67,14 @@ def test_member_post_to_merge_changes_nothing(client):
 
 def test_moderator_adds_and_edits_a_resource(client):
     sign_in(client, make_user(role="moderator"))
-    response = post_form(client, "/resources/new", {"name": "Archer Review", "slug": "archer-review", "kind": "qbank",
-                                                    "steps": ["step2ck", "step3"], "aliases": "archer, archer qbank",
-                                                    "description": "A question bank."})
+    response = post_form(client, "/mod/resources/new", {
+        "name": "Archer Review", "slug": "archer-review", "kind": "qbank", "steps": ["step2ck", "step3"],
+        "aliases": "archer, archer qbank", "description": "A question bank."})
     assert response.status_code == 302
     resource = db.session.scalar(sa.select(Resource).where(Resource.slug == "archer-review"))
     assert resource.step_codes == ["step2ck", "step3"]
     assert catalogue.resolve(["ARCHER"], "step3")["ARCHER"].id == resource.id
-    post_form(client, "/resources/archer-review/edit", {"name": "Archer Review QBank", "slug": "archer-review",
+    post_form(client, "/mod/resources/archer-review/edit", {"name": "Archer Review QBank", "slug": "archer-review",
                                                         "kind": "qbank", "steps": ["step3"], "aliases": "",
                                                         "description": ""})
     assert fresh(resource).name == "Archer Review QBank"
@@ -92,7 +93,7 @@ def test_merge_moves_every_link_and_keeps_the_names(client):
     db.session.commit()
     sign_in(client, make_user(role="moderator"))
     source_id = source.id
-    response = post_form(client, f"/resources/{source.slug}/merge", {"target": str(target.id),
+    response = post_form(client, f"/mod/resources/{source.slug}/merge", {"target": str(target.id),
                                                                       "reason": "duplicate entry"})
     assert response.status_code == 302
     db.session.expire_all()
@@ -123,6 +124,31 @@ def test_moderators_see_suggested_names(app):
     member, moderator = app.test_client(), app.test_client()
     sign_in(member, make_user())
     sign_in(moderator, make_user(role="moderator"))
-    assert member.get("/resources/suggestions").status_code == 403
-    body = moderator.get("/resources/suggestions").get_data(as_text=True)
+    assert member.get("/mod/resources/suggestions").status_code == 403
+    body = moderator.get("/mod/resources/suggestions").get_data(as_text=True)
     assert "Archer Review" in body and "Used an unknown thing" in body
+
+
+@pytest.mark.parametrize(("old", "new"), [("/resources/new", "/mod/resources/new"),
+                                          ("/resources/suggestions", "/mod/resources/suggestions"),
+                                          ("/resources/pathoma/edit", "/mod/resources/pathoma/edit"),
+                                          ("/resources/pathoma/merge", "/mod/resources/pathoma/merge")])
+def test_old_catalogue_addresses_redirect_behind_the_moderators_door(client, old, new):
+    make_resource("Pathoma")
+    for response in (client.get(old + "?from=bookmark"),
+                     post_form(client, old + "?from=bookmark", {}, token_from="/auth/register")):
+        assert response.status_code == 308, (response.request.method, old)
+        assert response.headers["Location"].endswith(new + "?from=bookmark")
+
+
+def test_a_post_to_an_old_catalogue_address_still_adds_the_resource(client):
+    """308 tells the client to send the same POST, body and all, to the new address (as browsers and HTTP
+    libraries do; Werkzeug's test client drops the body on a redirect, so the test follows it by hand)."""
+    sign_in(client, make_user(role="moderator"))
+    data = {"csrf_token": get_csrf(client, "/mod/resources/new"), "name": "Archer Review", "slug": "archer-review",
+            "kind": "qbank", "steps": ["step3"]}
+    moved = client.post("/resources/new", data=data)
+    assert moved.status_code == 308
+    response = client.post(moved.headers["Location"], data=data, follow_redirects=True)
+    assert response.status_code == 200 and "Archer Review is in the catalogue" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Resource.name).where(Resource.slug == "archer-review")) == "Archer Review"

@@ -1,0 +1,76 @@
+"""One load-or-404-or-403 per kind of object, used by every view that takes an id or a name from its URL
+(flaskr's get_post). A view asks here instead of querying inline, so "missing", "not yours" and "too large an
+id" answer the same way everywhere.
+
+`check` is a predicate from forum.permissions, asked of the current user and the object: False is a 403.
+"""
+import re
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from .extensions import db
+from .models import USERNAME_PATTERN, Comment, Resource, Story, User, username_key
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one would be a database error, not a 404
+
+Check = Callable[[object, object], bool]
+
+
+def _checked(item, check: Check | None):
+    if item is None:
+        abort(404)
+    if check is not None and not check(current_user, item):
+        abort(403)
+    return item
+
+
+def story_or_404(story_id: int, *, details: bool = False, published_only: bool = False,
+                 check: Check | None = None) -> Story:
+    """A story, deleted and removed ones included (their pages show a notice) unless published_only.
+    details=True loads the resources and practice scores its page and edit form show, in two more queries."""
+    if not 1 <= story_id <= MAX_ID:
+        abort(404)
+    query = sa.select(Story).where(Story.id == story_id)
+    if published_only:
+        query = query.where(Story.status == "published")
+    if details:
+        query = query.options(selectinload(Story.resource_links), selectinload(Story.practice_scores))
+    return _checked(db.session.scalar(query), check)
+
+
+def comment_or_404(comment_id: int, *, check: Check | None = None) -> Comment:
+    """A comment with its author and story, which every comment view shows or links."""
+    if not 1 <= comment_id <= MAX_ID:
+        abort(404)
+    comment = db.session.scalar(sa.select(Comment).where(Comment.id == comment_id)
+                                .options(joinedload(Comment.author), joinedload(Comment.story)))
+    return _checked(comment, check)
+
+
+REPORTABLE = {"story": story_or_404, "comment": comment_or_404}
+
+
+def report_target_or_404(target_type: str, target_id: int, *, check: Check | None = None) -> Story | Comment:
+    """The story or comment a report or a moderator's action names."""
+    return REPORTABLE[target_type](target_id, check=check)
+
+
+def resource_or_404(slug: str) -> Resource:
+    return _checked(db.session.scalar(sa.select(Resource).where(Resource.slug == slug)), None)
+
+
+def user_or_404(username: str) -> User:
+    """A member by username, ignoring case (the page then redirects to the spelling they chose)."""
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        abort(404)
+    return _checked(db.session.scalar(sa.select(User).where(User.username_key == username_key(username))), None)
+
+
+def feature_or_404(feature_id: int):
+    from . import curation
+
+    return _checked(curation.get_feature(feature_id) if 1 <= feature_id <= MAX_ID else None, None)
