@@ -12,6 +12,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from . import exam
 from .extensions import db
 from .models import USERNAME_PATTERN, Comment, Resource, Story, User, username_key
 
@@ -68,6 +69,18 @@ def user_or_404(username: str) -> User:
     if not re.fullmatch(USERNAME_PATTERN, username):
         abort(404)
     return _checked(db.session.scalar(sa.select(User).where(User.username_key == username_key(username))), None)
+
+
+def step_or_404(slug: str) -> exam.Step:
+    """The step a hub or feed address names (/steps/step-2-ck)."""
+    return _checked(exam.step_for_slug(slug), None)
+
+
+def hub_slug_or_404(slug: str) -> str:
+    """A hub that can be curated: `home` or a step code."""
+    from . import curation
+
+    return _checked(slug if slug in curation.HUB_SLUGS else None, None)
 
 
 def feature_or_404(feature_id: int):

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, redirect, render_template, request, stream_with_context, url_for
 from markupsafe import escape
 
 from .. import exam, loaders, markup
@@ -68,9 +68,7 @@ def stories():
 @bp.route("/steps/<slug>.atom")
 @cached_for_anonymous
 def step(slug: str):
-    found = exam.step_for_slug(slug)
-    if found is None:
-        abort(404)
+    found = loaders.step_or_404(slug)
     return atom_response(title=f"New {found.label} stories · Step Stories",
                          page_url=step_url(found.code, external=True),
                          stories=newest(step=found.code))

@@ -1,7 +1,7 @@
 """The front page and the step hubs: the hub's intro, its featured cards in moderator order, then the listing."""
-from flask import abort, render_template, request
+from flask import render_template, request
 
-from .. import curation, exam
+from .. import curation, exam, loaders
 from ..caching import cached_for_anonymous
 from ..insights import panels
 from ..models import utcnow
@@ -23,9 +23,7 @@ def home():
 @bp.route("/steps/<slug>")
 @cached_for_anonymous
 def step(slug: str):
-    step = exam.step_for_slug(slug)
-    if step is None:
-        abort(404)
+    step = loaders.step_or_404(slug)
     hub = curation.hub_for_page(step.code)
     features = curation.featured(step.code, utcnow())
     filters = listing.Filters.from_args(request.args, step=step.code)

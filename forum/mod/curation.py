@@ -77,9 +77,7 @@ def unfeature(feature_id: int):
 
 @bp.route("/hubs/<slug>/edit", methods=["GET", "POST"])
 def edit_hub(slug: str):
-    if slug not in curation.HUB_SLUGS:
-        abort(404)
-    hub = curation.hub_for_page(slug)
+    hub = curation.hub_for_page(loaders.hub_slug_or_404(slug))
     form = HubIntroForm(data={"intro": hub.intro})
     if form.validate_on_submit():
         if hub.id is None:  # the page showed the shipped text; the row is written now, by this POST
