@@ -21,26 +21,27 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one would 
 Check = Callable[[object, object], bool]
 
 
-def _checked(item, check: Check | None):
+def _checked(item, check: Check | None, missing: str | None = None):
     if item is None:
-        abort(404)
+        abort(404, description=missing)
     if check is not None and not check(current_user, item):
         abort(403)
     return item
 
 
 def story_or_404(story_id: int, *, details: bool = False, published_only: bool = False,
-                 check: Check | None = None) -> Story:
+                 check: Check | None = None, missing: str | None = None) -> Story:
     """A story, deleted and removed ones included (their pages show a notice) unless published_only.
-    details=True loads the resources and practice scores its page and edit form show, in two more queries."""
+    details=True loads the resources and practice scores its page and edit form show, in two more queries;
+    `missing` is the 404's description (the API shows it)."""
     if not 1 <= story_id <= MAX_ID:
-        abort(404)
+        abort(404, description=missing)
     query = sa.select(Story).where(Story.id == story_id)
     if published_only:
         query = query.where(Story.status == "published")
     if details:
         query = query.options(selectinload(Story.resource_links), selectinload(Story.practice_scores))
-    return _checked(db.session.scalar(query), check)
+    return _checked(db.session.scalar(query), check, missing)
 
 
 def comment_or_404(comment_id: int, *, check: Check | None = None) -> Comment:

@@ -9,11 +9,10 @@ import time
 import sqlalchemy as sa
 from flask import abort, current_app, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
-from .. import errors, exam, ranking, search
+from .. import errors, exam, loaders, ranking, search
 from ..caching import cached_for_anonymous
 from ..extensions import db, limiter
 from ..models import BACKGROUNDS, PracticeScore, Resource, Story, StoryResource
@@ -42,13 +41,8 @@ def stories():
 @cached_for_anonymous
 def story(story_id: int):
     """A published story; deleted, removed and unknown ids are all the same 404 (moderators use the site)."""
-    found = None
-    if 1 <= story_id <= schema.MAX_STORY_ID:  # larger ids overflow the column type on PostgreSQL
-        found = db.session.scalar(
-            sa.select(Story).where(Story.id == story_id, Story.status == "published")
-            .options(selectinload(Story.resource_links), selectinload(Story.practice_scores)))
-    if found is None:
-        abort(404, description=f"There is no published story {story_id}.")
+    found = loaders.story_or_404(story_id, details=True, published_only=True,
+                                 missing=f"There is no published story {story_id}.")
     return jsonify(story_detail(found))
 
 

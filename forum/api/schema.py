@@ -5,7 +5,7 @@ and the validation together. tests/web/test_api.py drives every operation with s
 """
 import re
 
-from .. import exam, ranking, search
+from .. import exam, loaders, ranking, search
 from ..models import BACKGROUNDS, RESOURCE_KINDS
 from ..stories import listing
 
@@ -16,7 +16,7 @@ NO_NUL_PATTERN = r"^[^\u0000]*$"  # the app refuses NUL anywhere in a URL (forum
 MAX_RESOURCE_FILTERS = 5  # each is an EXISTS in the query; the HTML listing stops at five as well
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 200  # the longest search the site's own search box sends
-MAX_STORY_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
+MAX_STORY_ID = loaders.MAX_ID  # the id column is a 32-bit integer on PostgreSQL
 FIRST_EXAM_YEAR = min(step.first_exam_month.year for step in exam.STEPS.values())
 LAST_SEARCH_YEAR = 2100  # a bound so the year always makes a valid date; later years simply match nothing
 ATTEMPTS = ("first", "retake")
