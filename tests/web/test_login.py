@@ -5,18 +5,43 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from tests.builders import DEFAULT_PASSWORD, get_csrf, make_user, post_form, sign_in
+from tests.builders import DEFAULT_PASSWORD, fresh, get_csrf, make_user, post_form, sign_in
 
 
 def without_token(html: str) -> str:
     return re.sub(r'value="[^"]*"(?=[^>]*>)', "", re.sub(r'name="csrf_token"[^>]*>', "", html))
 
 
+def signed_in_user_id(client) -> str | None:
+    """Whom the session signs in: Flask-Login's user id ("id:auth_version"), or None."""
+    with client.session_transaction() as session:
+        return session.get("_user_id")
+
+
+def assert_signed_in(client, user) -> None:
+    assert signed_in_user_id(client) == user.get_id()
+    assert client.get("/settings").status_code == 200
+
+
+def assert_signed_out(client) -> None:
+    """/auth/login sends a signed-in visitor straight on, so a sign-in after a failed sign-out would prove nothing."""
+    assert signed_in_user_id(client) is None
+    members_only = client.get("/settings")
+    assert members_only.status_code == 302 and members_only.headers["Location"].startswith("/auth/login")
+
+
+def sign_out(client) -> None:
+    assert client.post("/auth/logout", data={"csrf_token": get_csrf(client, "/")}).status_code == 302
+    assert_signed_out(client)
+
+
 def test_sign_in_by_username_or_email(client):
-    make_user("carla", email="carla@example.org")
+    carla = make_user("carla", email="carla@example.org")
     sign_in(client, "CARLA")
-    client.post("/auth/logout", data={"csrf_token": get_csrf(client, "/")})
+    assert_signed_in(client, carla)
+    sign_out(client)
     sign_in(client, "Carla@Example.org")
+    assert_signed_in(client, carla)
 
 
 def test_unknown_user_and_wrong_password_get_identical_answers(client):
@@ -48,6 +73,7 @@ def test_logout_with_token_signs_out(client):
     response = client.post("/auth/logout", data={"csrf_token": get_csrf(client, "/")})
     assert response.status_code == 302
     assert "Sign out" not in client.get("/").get_data(as_text=True)
+    assert_signed_out(client)
 
 
 @pytest.mark.parametrize("target", [
@@ -88,18 +114,23 @@ def test_remember_cookie_restores_the_session(app, client):
 
 def test_login_is_rate_limited_per_account(app):
     user = make_user("erin")
+    untouched = (user.password_hash, user.auth_version, user.banned_until)
     for i in range(10):
         ip_client = app.test_client()
         response = post_form(ip_client, "/auth/login", {"login": "erin", "password": f"wrong-{i}-password"},
                              environ_base={"REMOTE_ADDR": f"10.0.0.{i}"})
         assert response.status_code == 200
-    fresh = app.test_client()
-    blocked = post_form(fresh, "/auth/login", {"login": "erin", "password": DEFAULT_PASSWORD},
+    blocked = post_form(app.test_client(), "/auth/login", {"login": "erin", "password": DEFAULT_PASSWORD},
                         environ_base={"REMOTE_ADDR": "10.0.1.1"})
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
     assert "Slow down" in blocked.get_data(as_text=True)
-    assert user.username  # the account itself is untouched
+    # A pause on signing in to this account: the row is untouched, and another account signs in from that address.
+    assert (fresh(user).password_hash, user.auth_version, user.banned_until) == untouched
+    make_user("frank")
+    other = post_form(app.test_client(), "/auth/login", {"login": "frank", "password": DEFAULT_PASSWORD},
+                      environ_base={"REMOTE_ADDR": "10.0.1.1"})
+    assert other.status_code == 302
 
 
 def test_login_is_rate_limited_per_address(client):
@@ -113,9 +144,10 @@ def test_login_is_rate_limited_per_address(client):
 
 def test_successful_sign_ins_do_not_spend_the_allowance(client):
     user = make_user()
-    for _ in range(12):
+    for _ in range(12):  # more than the 10 failures an account is allowed
         sign_in(client, user)
-        client.post("/auth/logout", data={"csrf_token": get_csrf(client, "/")})
+        assert_signed_in(client, user)
+        sign_out(client)
 
 
 def test_register_is_rate_limited(client):

@@ -101,9 +101,14 @@ def test_authentication_events_are_logged_without_secrets(app, logs, outbox):
     promoted and banned: every step leaves its line, and no password, token or cookie is in any record."""
     client = app.test_client()
     post_form(client, "/auth/register", {"username": "dana", "email": "dana@example.org", "password": DEFAULT_PASSWORD})
+    assert client.get("/settings").status_code == 200  # registering signed dana in
     client.post("/auth/logout", data={"csrf_token": get_csrf(client, "/")})
-    post_form(client, "/auth/login", {"login": "dana", "password": WRONG_PASSWORD})
+    # /auth/login sends a signed-in visitor straight on: only after a real sign-out do the next two lines sign in
+    members_only = client.get("/settings")
+    assert members_only.status_code == 302 and members_only.headers["Location"].startswith("/auth/login")
+    assert post_form(client, "/auth/login", {"login": "dana", "password": WRONG_PASSWORD}).status_code == 200
     sign_in(client, "dana")
+    assert client.get("/settings").status_code == 200
     post_form(client, "/settings/password", {"current_password": WRONG_PASSWORD, "new_password": NEW_PASSWORD},
               token_from="/settings")
     post_form(client, "/settings/password", {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},

@@ -65,5 +65,7 @@ def test_long_password_is_kept_whole(client):
 
 
 def test_signed_in_user_visiting_register_goes_home(client):
+    assert client.get("/auth/register").status_code == 200
     register(client)
-    assert client.get("/auth/register").status_code == 302
+    response = client.get("/auth/register")
+    assert response.status_code == 302 and response.headers["Location"] == "/"

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from forum.extensions import db
 from forum.models import PasswordResetToken
-from tests.builders import get_csrf, make_user, post_form, sign_in
+from tests.builders import DEFAULT_PASSWORD, get_csrf, make_user, post_form, sign_in
 
 
 def reset_link(outbox) -> str:
@@ -25,16 +25,20 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(client, outbox):
     assert len(list(outbox.glob("*.eml"))) == 1
 
 
-def test_reset_link_changes_the_password_once(client, outbox):
-    user = make_user("gus", email="gus@example.org")
+def test_reset_link_changes_the_password_once(app, client, outbox):
+    make_user("gus", email="gus@example.org")
     post_form(client, "/auth/reset", {"email": "gus@example.org"})
     link = reset_link(outbox)
     assert post_form(client, link, {"password": "brand new secret words"}).status_code == 302
+    old = post_form(app.test_client(), "/auth/login", {"login": "gus", "password": DEFAULT_PASSWORD})
+    assert old.status_code == 200 and "do not match an account" in old.get_data(as_text=True)
+    members_only = client.get("/settings")  # the reset does not sign in, so the sign-in below is a real one
+    assert members_only.status_code == 302 and members_only.headers["Location"].startswith("/auth/login")
     sign_in(client, "gus", "brand new secret words")
+    assert client.get("/settings").status_code == 200
     again = client.get(link)
     assert again.status_code == 404
     assert "no longer works" in again.get_data(as_text=True)
-    assert user.id
 
 
 def test_reset_link_expires_after_an_hour(client, outbox):
@@ -55,10 +59,13 @@ def test_reset_ends_existing_sessions(app, outbox):
     make_user("ivy", email="ivy@example.org")
     other_device = app.test_client()
     sign_in(other_device, "ivy")
+    assert other_device.get("/settings").status_code == 200
     client = app.test_client()
     post_form(client, "/auth/reset", {"email": "ivy@example.org"})
-    post_form(client, reset_link(outbox), {"password": "entirely fresh phrase"})
+    assert post_form(client, reset_link(outbox), {"password": "entirely fresh phrase"}).status_code == 302
     assert "Sign out" not in other_device.get("/").get_data(as_text=True)
+    members_only = other_device.get("/settings")
+    assert members_only.status_code == 302 and members_only.headers["Location"].startswith("/auth/login")
 
 
 def test_reset_refuses_common_password(client, outbox):
