@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(BIN)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ run: $(BIN)/.runtime  ## serve http://127.0.0.1:5000 with a local SQLite databas
 
 test: $(BIN)/.dev  ## the whole suite: SQLite always, PostgreSQL with TEST_DATABASE_URL, Chromium when present
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(BIN)/.dev  ## unit and web tests only, SQLite only: the inner loop while editing; `make test` stays the whole suite and what CI runs
+	env -u TEST_DATABASE_URL -u FORUM_REQUIRE_SERVICES $(BIN)/python -m pytest tests/unit tests/web $(PYTEST_ARGS)
 
 lint: $(BIN)/.dev
 	$(BIN)/ruff check forum tests
