@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run test test-fast lint bench clean mutation
 
 $(BIN)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,20 @@ lint: $(BIN)/.dev
 
 bench: $(BIN)/.dev  ## generate a realistic database (once per scale) and load-test it with wrk; see bench/README.md
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Mutation testing of the pure modules named in [tool.mutmut] (pyproject.toml) against tests/unit, from scratch each
+# time: mutmut keeps old verdicts when only the tests change. Two workers; MUTMUT_ARGS='--max-children 1' for fewer.
+MUTMUT_ARGS ?= --max-children 2
+mutation: $(BIN)/.dev  ## mutmut over exam, ranking, search_syntax, insights/stats and markup: survivors, then a score per module
+	rm -rf mutants
+	$(BIN)/mutmut run $(MUTMUT_ARGS)
+	$(BIN)/mutmut results
+	@$(BIN)/mutmut results --all true | awk -F': ' ' \
+	  { m = $$1; gsub(/ /, "", m); sub(/[.][^.]*$$/, "", m); if (!(m in n)) order[++c] = m; \
+	    n[m]++; n["all"]++; if ($$2 == "killed") { k[m]++; k["all"]++ } else if ($$2 == "survived") { s[m]++; s["all"]++ } } \
+	  END { order[++c] = "all"; printf "%-22s %7s %7s %9s %6s %6s\n", "module", "mutants", "killed", "survived", "other", "score"; \
+	    for (i = 1; i <= c; i++) { m = order[i]; \
+	      printf "%-22s %7d %7d %9d %6d %5.1f%%\n", m, n[m], k[m], s[m], n[m] - k[m] - s[m], 100 * k[m] / n[m] } }'
 
 clean:
 	rm -rf $(VENV) .pytest_cache

