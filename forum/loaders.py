@@ -12,13 +12,19 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from . import exam
+from . import curation, exam
 from .extensions import db
 from .models import USERNAME_PATTERN, Comment, Resource, Story, User, username_key
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one would be a database error, not a 404
 
 Check = Callable[[object, object], bool]
+
+
+def _id_or_404(item_id: int, missing: str | None = None) -> int:
+    if not 1 <= item_id <= MAX_ID:
+        abort(404, description=missing)
+    return item_id
 
 
 def _checked(item, check: Check | None, missing: str | None = None):
@@ -34,9 +40,7 @@ def story_or_404(story_id: int, *, details: bool = False, published_only: bool =
     """A story, deleted and removed ones included (their pages show a notice) unless published_only.
     details=True loads the resources and practice scores its page and edit form show, in two more queries;
     `missing` is the 404's description (the API shows it)."""
-    if not 1 <= story_id <= MAX_ID:
-        abort(404, description=missing)
-    query = sa.select(Story).where(Story.id == story_id)
+    query = sa.select(Story).where(Story.id == _id_or_404(story_id, missing))
     if published_only:
         query = query.where(Story.status == "published")
     if details:
@@ -46,9 +50,7 @@ def story_or_404(story_id: int, *, details: bool = False, published_only: bool =
 
 def comment_or_404(comment_id: int, *, check: Check | None = None) -> Comment:
     """A comment with its author and story, which every comment view shows or links."""
-    if not 1 <= comment_id <= MAX_ID:
-        abort(404)
-    comment = db.session.scalar(sa.select(Comment).where(Comment.id == comment_id)
+    comment = db.session.scalar(sa.select(Comment).where(Comment.id == _id_or_404(comment_id))
                                 .options(joinedload(Comment.author), joinedload(Comment.story)))
     return _checked(comment, check)
 
@@ -79,12 +81,8 @@ def step_or_404(slug: str) -> exam.Step:
 
 def hub_slug_or_404(slug: str) -> str:
     """A hub that can be curated: `home` or a step code."""
-    from . import curation
-
     return _checked(slug if slug in curation.HUB_SLUGS else None, None)
 
 
 def feature_or_404(feature_id: int):
-    from . import curation
-
-    return _checked(curation.get_feature(feature_id) if 1 <= feature_id <= MAX_ID else None, None)
+    return _checked(curation.get_feature(_id_or_404(feature_id)), None)

@@ -35,7 +35,7 @@ def index():
     filters = listing.Filters.from_args(request.args)
     page = listing.list_stories(filters)
     return render_template("stories/index.html", page=page, filters=filters, steps=exam.STEPS,
-                           outcomes=exam.OUTCOMES, resource_options=catalogue.all_resources())
+                           resource_options=catalogue.all_resources())
 
 
 @bp.route("/stories/new", methods=["GET", "POST"])
@@ -122,7 +122,6 @@ def show(story_id: int, slug: str | None = None):
     roots, comments = threads.load_thread(story, sort)
     return render_template("stories/show.html", story=story, chart=chart, clear_draft=clear_draft, steps=exam.STEPS,
                            roots=roots, comment_total=len(comments), comment_sort=sort,
-                           comment_sorts=threads.COMMENT_SORTS,
                            voted=votes.has_voted_story(current_user, story.id),
                            comment_votes=votes.comment_votes_on_story(current_user, story.id),
                            saved=is_saved(story.id),

@@ -284,3 +284,10 @@ def test_removed_story_shows_the_removal_notice_to_the_public(client):
     body = response.get_data(as_text=True)
     assert "removed by a moderator: shared recalled exam questions" in body
     assert story.body not in body
+
+
+@pytest.mark.parametrize("url", ["/stories/{big}", "/stories/{big}-a-slug", "/stories/{big}/revisions",
+                                 "/comments/{big}", "/api/v1/stories/{big}"])
+def test_an_id_too_large_for_the_database_is_a_404(client, url):
+    """Flask's int converter takes any length; the database's integer does not (an overflow, not a 404)."""
+    assert client.get(url.format(big=2**70)).status_code == 404
