@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from forum import exam, markup, ranking
+from forum.models.accounts import username_fold
 from forum.models.stories import slugify
 
 try:
@@ -74,7 +75,7 @@ def users(ctx: Context) -> None:
         for i in range(n):
             name = text.username(rng, i + 1)
             banned = rng.random() < 0.003
-            yield {"id": i + 1, "username": name, "username_key": name.casefold(),
+            yield {"id": i + 1, "username": name, "username_key": name.casefold(), "username_fold": username_fold(name),
                    "email": f"user{i + 1}@bench.invalid",
                    "password_hash": password_hash, "role": "admin" if i == 0 else "moderator" if i <= 10 else "member",
                    "background": ctx.user_background[i], "bio": "" if rng.random() < 0.8 else text.resource_note(rng),

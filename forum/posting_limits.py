@@ -47,3 +47,22 @@ def comment_limit_exceeded(user) -> int:
 def vote_limit_exceeded(user) -> int:
     new_account = utcnow() - user.created_at < NEW_ACCOUNT_AGE
     return _hit(VOTE_LIMIT_NEW_ACCOUNT if new_account else VOTE_LIMIT, "vote", str(user.id))
+
+
+# Edits (stories and comments alike) and reports: a member's allowance, checked inside the view so a refused edit
+# or report comes back with everything typed. A preview spends its own allowance, never the story allowance.
+EDIT_LIMIT = parse("30 per hour")
+REPORT_LIMIT = parse("10 per hour")
+PREVIEW_LIMIT = parse("30 per 10 minutes")
+
+
+def edit_limit_exceeded(user) -> int:
+    return _hit(EDIT_LIMIT, "edit", str(user.id))
+
+
+def report_limit_exceeded(user) -> int:
+    return _hit(REPORT_LIMIT, "report", str(user.id))
+
+
+def preview_limit_exceeded(user) -> int:
+    return _hit(PREVIEW_LIMIT, "preview", str(user.id))

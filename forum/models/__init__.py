@@ -4,9 +4,12 @@ from .accounts import (
     PERMANENT_BAN_UNTIL,
     RESET_TOKEN_LIFETIME,
     ROLES,
+    TOKEN_PURPOSES,
     USERNAME_PATTERN,
+    LoginSession,
     PasswordResetToken,
     User,
+    username_fold,
     username_key,
     utcnow,
 )
@@ -38,6 +41,7 @@ from .threads import (
 )
 
 __all__ = [
+    "LoginSession", "TOKEN_PURPOSES", "username_fold",
     "BACKGROUNDS", "PERMANENT_BAN_UNTIL", "RESET_TOKEN_LIFETIME", "ROLES", "USERNAME_PATTERN",
     "ModAction", "PasswordResetToken", "User",
     "username_key", "utcnow", "RESOURCE_KINDS", "STORY_STATUSES", "PracticeScore", "Resource", "ResourceAlias",

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 
@@ -22,8 +22,22 @@ def utcnow() -> datetime:
 
 
 def username_key(username: str) -> str:
-    """The form of a username that uniqueness is judged on: 'Alice' and 'alice' are one name."""
+    """The form of a username that sign-in and @mentions look up: 'Alice' and 'alice' are one name."""
     return username.strip().casefold()
+
+
+# Pairs that read alike in a username (letters, digits, - and _ only): the longer spellings first, so "rn" is
+# folded before its "r" could be read on its own.
+_CONFUSABLE_FOLDS = (("rn", "m"), ("vv", "w"), ("_", "-"), ("0", "o"), ("1", "l"), ("i", "l"), ("5", "s"))
+
+
+def username_fold(username: str) -> str:
+    """The form new usernames must be unique by: look-alikes fold together, so `dr_okafor`, `Dr-Okafor` and
+    `dr-0kafor` are one name. Accounts that collided before this rule keep their names (migration 0008)."""
+    folded = username_key(username)
+    for alike, into in _CONFUSABLE_FOLDS:
+        folded = folded.replace(alike, into)
+    return folded
 
 
 class User(UserMixin, db.Model):
@@ -32,6 +46,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(30))
     username_key: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    # username_fold() of the name; an account that collided when the rule came in holds "<fold>~<id>" instead.
+    username_fold: Mapped[str] = mapped_column(sa.String(40), unique=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16), default="member", server_default="member")
@@ -47,6 +63,12 @@ class User(UserMixin, db.Model):
     email_on_mention: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Bumped when the password changes: every session and remember-me cookie carrying the old value stops working.
     auth_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @validates("username")
+    def _keep_username_keys(self, _name: str, username: str) -> str:
+        """Setting the name sets its fold (the uniqueness key for new names); username_key stays explicit."""
+        self.username_fold = username_fold(username)
+        return username
 
     def get_id(self) -> str:
         return f"{self.id}:{self.auth_version}"
@@ -71,8 +93,12 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
+TOKEN_PURPOSES = ("reset", "sign_in")  # a password reset link, or a one-time sign-in link (forum.auth)
+
+
 class PasswordResetToken(db.Model):
-    """A single-use reset link. Only a hash is stored, so a leaked database holds no working link."""
+    """A single-use link mailed to the owner: a password reset, or a one-time sign-in. Only a hash is stored, so a
+    leaked database holds no working link. Changing the password or the email spends every open one."""
 
     __tablename__ = "password_reset_tokens"
 
@@ -82,6 +108,7 @@ class PasswordResetToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    purpose: Mapped[str] = mapped_column(sa.String(16), default="reset", server_default="reset")
 
     user: Mapped[User] = relationship()
 
@@ -90,13 +117,43 @@ class PasswordResetToken(db.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User) -> tuple["PasswordResetToken", str]:
+    def issue(cls, user: User, purpose: str = "reset") -> tuple["PasswordResetToken", str]:
         """A new token row and the secret to mail; the secret itself is never stored."""
         secret = secrets.token_urlsafe(32)
         now = utcnow()
-        row = cls(user=user, token_hash=cls.hash(secret), created_at=now, expires_at=now + RESET_TOKEN_LIFETIME)
+        row = cls(user=user, token_hash=cls.hash(secret), created_at=now, expires_at=now + RESET_TOKEN_LIFETIME,
+                  purpose=purpose)
         return row, secret
 
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > utcnow()
+
+
+class LoginSession(db.Model):
+    """One sign-in: what a session cookie and its remember-me cookie point at. Only a hash of the token is stored.
+
+    Signing out revokes the row, so every copy of either cookie stops working; "sign out everywhere" and a
+    password change revoke them all. A row expires on its own (LOGIN_SESSION_LIFETIME or, remembered,
+    REMEMBER_LIFETIME), whatever the cookie claims."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    remember: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    ip_address: Mapped[str] = mapped_column(sa.String(45), default="", server_default="")
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > utcnow()

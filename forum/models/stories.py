@@ -187,5 +187,14 @@ class Revision(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     editor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A moderator's redaction: a hidden version is shown to moderators only, with who hid it and why (logged).
+    hidden_at: Mapped[datetime | None]
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    hidden_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
-    editor: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    editor: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[editor_id])
+    hidden_by: Mapped[User | None] = relationship(foreign_keys=[hidden_by_id])
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
