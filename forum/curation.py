@@ -159,10 +159,16 @@ def get_feature(feature_id: int) -> Feature | None:
                              .options(contains_eager(Feature.story), contains_eager(Feature.hub)))
 
 
-def edit_intro(hub: Hub, intro: str, *, actor: User | None, reason: str = "") -> None:
-    """Replace a hub's intro (Markdown), rendered once here rather than on every page view."""
-    hub.intro = intro
-    hub.intro_html = markup.render(intro)
+def edit_intro(slug: str, intro: str, *, actor: User | None, reason: str = "") -> Hub:
+    """Replace a hub's intro (Markdown), rendered once here rather than on every page view, and before anything is
+    written: from its first write a transaction holds SQLite's write lock until it commits (forum/database.py)."""
+    intro_html = markup.render(intro)
+    hub = get_hub(slug)
+    if hub is None:  # the page showed the shipped text; the rows are written now, by this POST
+        ensure_hubs()
+        hub = get_hub(slug)
+    hub.intro, hub.intro_html = intro, intro_html
     db.session.flush()
     moderation.record(actor=actor, action="edit_hub", target_type="hub", target_id=hub.id,
                       target_label=hub_name(hub.slug), reason=reason)
+    return hub

@@ -26,14 +26,19 @@ def configure_engine(engine: sa.Engine) -> None:
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for requests that write.
+    """WAL, foreign keys, a busy timeout, and a write lock taken only for the writes.
 
-    pysqlite opens transactions itself with a deferred BEGIN; a deferred transaction that reads and then writes
-    cannot upgrade its lock when another writer got there first, and fails with "database is locked" at once,
-    whatever the busy timeout. So we turn the driver's own BEGIN off and emit ours: IMMEDIATE (take the write lock
-    up front, waiting up to the busy timeout) for POSTs and command-line work, DEFERRED for GETs so readers never
-    queue behind each other. SQLITE_IMMEDIATE_OUTSIDE_REQUESTS=False makes work outside a request deferred too:
-    the test suite's own session only reads between requests and must not hold the write lock while they run.
+    SQLite has one writer at a time. A transaction starts deferred (`BEGIN`): it reads without any lock, so a
+    failed sign-in, a preview or a form error never waits for, or makes anyone wait for, the write lock. Its first
+    write ends that read transaction and opens the write phase with `BEGIN IMMEDIATE`, which queues for the lock
+    (up to the busy timeout) instead of upgrading in place: a deferred transaction that tries to upgrade while
+    another connection writes, or after one wrote, fails at once with "database is locked", whatever the timeout.
+    The write phase sees every commit before it, and holds the lock until the request commits or rolls back.
+
+    So a request reads first, then writes, then commits, and renders afterwards (views redirect after a write).
+    What was read before the write phase is as fresh as a PostgreSQL READ COMMITTED read: counters are updated in
+    SQL (`count + 1`), never from a value read in Python, and uniqueness is a constraint, on both backends.
+    `holds_write_lock()` lets tests check that no Markdown or template is rendered inside a write phase.
     """
 
     @sa.event.listens_for(engine, "connect")
@@ -48,11 +53,42 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
-        if has_request_context():
-            reading = request.method in {"GET", "HEAD", "OPTIONS"}
-        else:
-            reading = has_app_context() and not current_app.config.get("SQLITE_IMMEDIATE_OUTSIDE_REQUESTS", True)
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        connection.info[_WRITING] = False
+        connection.exec_driver_sql("BEGIN")
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def on_statement(connection, cursor, statement, parameters, context, executemany):
+        if connection.info.get(_WRITING) is False and _writes(statement, context):
+            # Nothing written yet, so ending the read transaction loses nothing; the write phase starts fresh.
+            cursor.execute("COMMIT")
+            cursor.execute("BEGIN IMMEDIATE")
+            connection.info[_WRITING] = True
+
+    @sa.event.listens_for(engine, "commit")
+    @sa.event.listens_for(engine, "rollback")
+    def on_end(connection):
+        connection.info.pop(_WRITING, None)
+
+
+_WRITING = "sqlite_write_phase"  # Connection.info: False while a transaction only reads, True once it writes
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "SAVEPOINT")
+
+
+def _writes(statement: str, context) -> bool:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True
+    return statement.lstrip().upper().startswith(_WRITE_VERBS)
+
+
+def holds_write_lock() -> bool:
+    """Whether this app's session is in the write phase of a SQLite transaction, i.e. holds the write lock."""
+    from .extensions import db
+
+    session = db.session()
+    if not session.in_transaction():
+        return False
+    connection = session.connection() if session.get_bind().dialect.name == "sqlite" else None
+    return bool(connection is not None and connection.info.get(_WRITING))
 
 
 def insert_ignoring_duplicates(model, **values):

@@ -115,9 +115,10 @@ def edit_comment(*, comment: Comment, body: str, editor: User) -> None:
     from . import moderation
 
     if body != comment.body:
+        body_html = render_comment(body, mentioned_users(body))  # before the first write, which takes the lock
         db.session.add(Revision(item_type="comment", item_id=comment.id, body=comment.body, editor=editor))
         comment.body = body
-        comment.body_html = render_comment(body, mentioned_users(body))
+        comment.body_html = body_html
         comment.edited_at = utcnow()
         if editor.id != comment.author_id:
             moderation.record(actor=editor, action="edit_comment", target_type="comment", target_id=comment.id,

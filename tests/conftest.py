@@ -30,7 +30,7 @@ def test_config(database_url: str, tmp_path_factory) -> dict:
         "ARGON2_MEMORY_COST": 1024,  # 1 MiB: the hashing logic is what is under test, not its cost
         "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
         "RATELIMIT_STORAGE_URI": "memory://",
-        "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS": False,  # see forum/database.py: the tests' own session only reads
+        "FORUM_BASE_URL": "http://localhost",  # the test client's own host; a test that forges Host tells them apart
     }
 
 

@@ -80,10 +80,7 @@ def edit_hub(slug: str):
     hub = curation.hub_for_page(loaders.hub_slug_or_404(slug))
     form = HubIntroForm(data={"intro": hub.intro})
     if form.validate_on_submit():
-        if hub.id is None:  # the page showed the shipped text; the row is written now, by this POST
-            curation.ensure_hubs()
-            hub = curation.get_hub(slug)
-        curation.edit_intro(hub, form.intro.data or "", actor=current_user, reason=form.reason.data or "")
+        curation.edit_intro(slug, form.intro.data or "", actor=current_user, reason=form.reason.data or "")
         db.session.commit()
         flash("The intro is saved.", "success")
         return redirect(hub_url(slug))

@@ -95,8 +95,7 @@ def forum_db(request, tmp_path, monkeypatch):
     else:
         url = fresh_postgresql_database()
     # Default argon2 cost: the server checks these hashes at sign-in and then has no reason to rehash them.
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MAIL_OUTBOX": str(tmp_path / "outbox"),
-                      "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MAIL_OUTBOX": str(tmp_path / "outbox")})
     with app.app_context():
         upgrade()
     try:

@@ -1,7 +1,40 @@
 """Fixtures for the web tests."""
 import pytest
+from flask import before_render_template, has_request_context, request
 
+from forum import markup
+from forum.database import holds_write_lock
 from tests.builders import QueryCounter
+
+
+@pytest.fixture(autouse=True)
+def nothing_rendered_while_writing(monkeypatch):
+    """Every web test checks, at each template and Markdown render, that the request does not hold SQLite's write
+    lock: from a transaction's first write to its commit every other writer waits, so rendering belongs before the
+    writes or after the commit (forum/database.py). Builders and CLI commands, outside requests, may. On PostgreSQL
+    there is no such lock and nothing to check."""
+    renders_inside_writes = set()
+
+    def check(what: str) -> None:
+        if has_request_context() and holds_write_lock():
+            renders_inside_writes.add(f"{what} in {request.method} {request.path}")
+
+    def on_template(_app, template, **_context):
+        check(f"template {template.name}")
+
+    render = markup.render
+
+    def checked_render(source, *args, **kwargs):
+        check("Markdown")
+        return render(source, *args, **kwargs)
+
+    before_render_template.connect(on_template, weak=False)
+    monkeypatch.setattr(markup, "render", checked_render)
+    try:
+        yield
+    finally:
+        before_render_template.disconnect(on_template)
+    assert not renders_inside_writes, f"rendered while holding the SQLite write lock: {sorted(renders_inside_writes)}"
 
 
 @pytest.fixture

@@ -27,23 +27,3 @@ def test_sqlite_runs_wal_with_foreign_keys_and_busy_timeout(sqlite_app):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
-
-
-def test_sqlite_write_transactions_begin_immediate(sqlite_app):
-    statements = []
-
-    def remember(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", remember)
-    try:
-        with sqlite_app.test_request_context("/", method="POST"):
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("SELECT 1")
-        with sqlite_app.test_request_context("/", method="GET"):
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("SELECT 1")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", remember)
-    assert statements[:2] == ["BEGIN IMMEDIATE", "SELECT 1"]
-    assert statements[2:4] == ["BEGIN", "SELECT 1"]

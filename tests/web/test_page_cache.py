@@ -79,7 +79,7 @@ def test_a_write_by_another_process_retires_this_process_cache(sqlite_app, tmp_p
     story = make_story(title="Passed Step 2 CK with a plan")
     listing_before = client.get("/stories").get_data(as_text=True)
     other = create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI")},
-                        "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS": False, "MAIL_OUTBOX": str(tmp_path)})
+                        "MAIL_OUTBOX": str(tmp_path)})
     with other.app_context():
         from forum.models import Comment, path_segment
 
@@ -136,7 +136,7 @@ def test_pages_that_carry_a_csrf_token_are_not_stored(sqlite_app, tmp_path):
     from flask import render_template_string
 
     other = create_app({**{k: sqlite_app.config[k] for k in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI")},
-                        "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS": False, "MAIL_OUTBOX": str(tmp_path)})
+                        "MAIL_OUTBOX": str(tmp_path)})
 
     @other.route("/_test_token_page")
     @caching.cached_for_anonymous
