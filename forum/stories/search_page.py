@@ -4,13 +4,18 @@ from flask import render_template, request
 
 from .. import exam, search
 from ..caching import cached_for_anonymous
+from ..extensions import limiter
 from . import bp
+
+# A person searching, paging and refining stays far below it; a scraper or a flood of rare-word queries does not.
+SEARCH_LIMIT = "60 per minute"
 
 FACET_TITLES = {"step": "Step", "resource": "Resource", "outcome": "Outcome", "background": "Background",
                 "attempt": "Attempt", "year": "Exam year"}
 
 
 @bp.route("/search")
+@limiter.limit(SEARCH_LIMIT)
 @cached_for_anonymous
 def search_page():
     query = search.SearchRequest.from_args(request.args)

@@ -170,3 +170,11 @@ def _build_corpus():
         story = make_story(author, title=title, body=sentence * 3, resources=resources, **fields)
         stories.append(index(story, resources))
     make_comment(stories[4], body="Did you try the CS-era books? FA helped my friend.")
+
+
+def test_the_search_page_has_a_limit_per_address(client):
+    """60 a minute from one address, answered or cached alike; another address keeps its own allowance."""
+    answers = [client.get(f"/search?q=plan{n}").status_code for n in range(61)]
+    assert answers[:60] == [200] * 60
+    assert answers[60] == 429
+    assert client.get("/search?q=plan", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 200
