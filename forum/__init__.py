@@ -44,7 +44,7 @@ def configure_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from . import caching
     from .auth.routes import init_login_manager
-    from .database import configure_engine, engine_options
+    from .database import SQLITE_BUSY_TIMEOUT_MS, configure_engine, engine_options
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     if app.config["PROXY_HOPS"]:
@@ -53,7 +53,7 @@ def register_extensions(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, busy_timeout_ms=app.config.get("SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS))
     # Batch mode lets the same migrations ALTER tables on SQLite, which rebuilds a table to change it.
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True,
                      compare_type=True)

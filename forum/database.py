@@ -1,4 +1,6 @@
 """Engine set-up per backend: SQLite tuned for a web server, PostgreSQL as it comes."""
+import sqlite3
+
 import sqlalchemy as sa
 from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,12 +22,12 @@ def engine_options(config) -> dict:
     return options
 
 
-def configure_engine(engine: sa.Engine) -> None:
+def configure_engine(engine: sa.Engine, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_ms)
 
 
-def _configure_sqlite(engine: sa.Engine) -> None:
+def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
     """WAL, foreign keys, a busy timeout, and a write lock taken only for the writes.
 
     SQLite has one writer at a time. A transaction starts deferred (`BEGIN`): it reads without any lock, so a
@@ -47,7 +49,7 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a power cut loses at most the last commits
         cursor.close()
 
@@ -61,7 +63,11 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         if connection.info.get(_WRITING) is False and _writes(statement, context):
             # Nothing written yet, so ending the read transaction loses nothing; the write phase starts fresh.
             cursor.execute("COMMIT")
-            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:  # the lock stayed taken past the busy timeout: a 503
+                connection.info.pop(_WRITING, None)
+                raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, error) from error
             connection.info[_WRITING] = True
 
     @sa.event.listens_for(engine, "commit")

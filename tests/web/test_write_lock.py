@@ -109,3 +109,21 @@ def test_editing_a_comment_renders_before_it_writes(app, client, body):
     response = post_form(client, f"/comments/{comment.id}/edit", {"body": body})
     assert response.status_code == 302
     assert db.session.get(Comment, comment.id).body == body
+
+
+def test_a_writer_that_waits_past_the_busy_timeout_gets_a_503_and_nothing_is_written(sqlite_app, tmp_path):
+    """The write phase queues for the lock; if the other writer keeps it past the busy timeout, the request is
+    answered 503 with Retry-After (the database is busy, not broken), not a 500."""
+    from forum import create_app
+
+    impatient = create_app({**{k: sqlite_app.config[k] for k in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI")},
+                            "SQLITE_BUSY_TIMEOUT_MS": 50, "MAIL_OUTBOX": str(tmp_path)})
+    member = make_user()
+    story = make_story()
+    client = impatient.test_client()
+    sign_in(client, member)
+    token = get_csrf(client, f"/stories/{story.id}")
+    with write_lock_held_elsewhere(sqlite_app):
+        response = client.post(f"/stories/{story.id}/vote", data={"csrf_token": token, "value": "1"})
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert db.session.scalar(sa.select(Story.votes).where(Story.id == story.id)) == 0
