@@ -11,6 +11,7 @@ MESSAGES = {
     403: ("Not allowed", "You do not have permission to do that."),
     404: ("Page not found", "There is no page at this address. It may have been moved or deleted."),
     405: ("Method not allowed", "This address does not accept that kind of request."),
+    409: ("Not possible now", "That cannot be done to this item as it stands."),
     413: ("Too large", "What you sent is larger than this site accepts."),
     429: ("Slow down", "Too many requests in a short time. Wait a little and try again."),
     500: ("Something went wrong", "An error on our side stopped this page. It has been logged; please try again."),
@@ -30,11 +31,17 @@ def register_error_handlers(app: Flask) -> None:
         # token, shows everything typed with a fresh token, and asks for one more press. Nothing is saved.
         # Never re-dispatch past a blueprint guard: calling the view directly would skip the blueprint's
         # before_request checks (the /mod door, for one), so such views get the plain 400 instead.
+        # The view runs inside this handler, where Flask no longer turns what it raises into an error page: its
+        # own refusals (an abort's 403 or 404, a rate limit's 429) are handed to the error handlers here, so they
+        # keep their status instead of becoming a 500.
         view = app.view_functions.get(request.endpoint or "")
         guarded = bool(app.before_request_funcs.get(request.blueprint))
         if view is not None and getattr(view, "keeps_input_on_csrf_failure", False) and not guarded:
             g.csrf_failed = True
-            response = make_response(view(**(request.view_args or {})))
+            try:
+                response = make_response(view(**(request.view_args or {})))
+            except Exception as raised:  # answered exactly as if the view had raised it directly
+                return app.handle_user_exception(raised)
             if response.status_code == 200:
                 response.status_code = 400
             return response

@@ -11,6 +11,11 @@ from .models import PERMANENT_BAN_UNTIL, Comment, Report, Story, User, utcnow
 
 
 def label(target) -> str:
+    """The log's words for a story or comment: its title or opening words while anyone may read it, else nothing
+    (the log names it by kind and number), so that logging a removal never publishes what it took down."""
+    story = target if isinstance(target, Story) else target.story
+    if target.status != "published" or story.status != "published":
+        return ""
     return target.title if isinstance(target, Story) else (target.body or "")[:80]
 
 

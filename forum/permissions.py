@@ -11,6 +11,11 @@ def can_post(user) -> bool:
     return is_signed_in(user) and not user.is_banned
 
 
+def can_edit_profile(user) -> bool:
+    """Change what the profile shows (bio, background): a ban keeps a member from publishing there as elsewhere."""
+    return can_post(user)
+
+
 def can_moderate(user) -> bool:
     """Moderators and admins who are not banned: a ban ends every moderator power, here and in every template."""
     return can_post(user) and user.is_moderator
@@ -47,9 +52,12 @@ def can_vote(user, item) -> bool:
 
 
 def can_edit_comment(user, comment) -> bool:
+    """The author while the comment and its story stand and the story is open (a lock freezes the thread, as on
+    Discourse); moderators always (their edits are logged)."""
     if not can_post(user):
         return False
-    return user.is_moderator or (comment.author_id == user.id and comment.status == "published")
+    return user.is_moderator or (comment.author_id == user.id and comment.status == "published"
+                                 and comment.story.status == "published" and not comment.story.locked)
 
 
 def can_delete_comment(user, comment) -> bool:
@@ -59,6 +67,16 @@ def can_delete_comment(user, comment) -> bool:
 def can_report(user, item) -> bool:
     """Any member who is not banned, on someone else's published story or comment."""
     return can_post(user) and item.author_id != user.id and item.status == "published"
+
+
+def can_remove(user, item) -> bool:
+    """Moderators take down what stands; what its author deleted is already gone."""
+    return can_moderate(user) and item.status == "published"
+
+
+def can_restore(user, item) -> bool:
+    """Moderators bring back only what a moderator removed: an author's deletion stands."""
+    return can_moderate(user) and item.status == "removed"
 
 
 def can_edit_resources(user) -> bool:

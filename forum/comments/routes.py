@@ -2,12 +2,13 @@
 import sqlalchemy as sa
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from .. import loaders, permissions, threads, vote_buttons, votes
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..models import Comment, Story
-from ..posting_limits import comment_limit_exceeded
+from ..posting_limits import comment_limit_exceeded, edit_limit_exceeded
 from ..urls import story_url
 from . import bp
 from .forms import CommentForm, EditCommentForm
@@ -15,7 +16,11 @@ from .forms import CommentForm, EditCommentForm
 
 @bp.route("/comments/<int:comment_id>")
 def permalink(comment_id: int):
+    """Where a comment lives. Its story's address carries the title (the slug), so a reader who may not see the
+    story gets no address either."""
     comment = loaders.comment_or_404(comment_id)
+    if not permissions.can_see_story(current_user, comment.story):
+        abort(404)
     return redirect(story_url(comment.story, comment_id=comment.id))
 
 
@@ -23,17 +28,34 @@ def render_comment_form(form: CommentForm, story: Story, parent: Comment | None,
     return render_template("comments/reply.html", form=form, story=story, parent=parent), status
 
 
+def too_fast(response_value, retry_after: int):
+    """A 429 that keeps the form: Retry-After says when the member's allowance comes back."""
+    response = make_response(response_value)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def parent_in(story: Story, parent_id: int | None) -> Comment | None:
+    """The comment a reply answers, with its author (the re-shown reply form quotes them); 400 if it belongs to
+    another story. An id that names no comment makes a top-level comment, as before."""
+    if parent_id is None:
+        return None
+    parent = db.session.scalar(sa.select(Comment).where(Comment.id == parent_id)
+                               .options(joinedload(Comment.author)))
+    if parent is not None and parent.story_id != story.id:
+        abort(400)
+    return parent
+
+
 @bp.route("/stories/<int:story_id>/comments", methods=["POST"])
 @keeps_input_on_csrf_failure
 def create(story_id: int):
     """Post a comment or a reply. On any refusal the text comes back in a form, never lost."""
     story = loaders.story_or_404(story_id)
-    if story.status == "removed":
+    if not permissions.can_see_story(current_user, story):
         abort(404)
     form = CommentForm()
-    parent = db.session.get(Comment, form.parent()) if form.parent() else None
-    if parent is not None and parent.story_id != story.id:
-        abort(400)
+    parent = parent_in(story, form.parent())
     if g.get("csrf_failed") or not form.validate():
         return render_comment_form(form, story, parent, 400)
     if not current_user.is_authenticated:
@@ -50,9 +72,7 @@ def create(story_id: int):
     if retry_after:
         form.form_errors.append("You are commenting faster than we allow. Wait a little, then send again: "
                                 "your comment is kept here.")
-        response = make_response(render_comment_form(form, story, parent, 429))
-        response.headers["Retry-After"] = str(retry_after)
-        return response
+        return too_fast(render_comment_form(form, story, parent, 429), retry_after)
     comment = threads.add_comment(story=story, author=current_user, body=form.body.data, parent=parent,
                                   submission_key=form.submission_key.data)
     db.session.commit()
@@ -61,12 +81,30 @@ def create(story_id: int):
 
 @bp.route("/comments/<int:comment_id>/reply")
 def reply(comment_id: int):
-    """A page with the reply form, so replying works without JavaScript."""
+    """A page with the reply form, so replying works without JavaScript. It quotes the comment and names the
+    story, so it is there only while the reader may see the story."""
     parent = loaders.comment_or_404(comment_id)
+    if not permissions.can_see_story(current_user, parent.story):
+        abort(404)
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
     form = CommentForm(parent_id=str(parent.id))
     return render_comment_form(form, parent.story, parent, 200)
+
+
+def render_edit_form(form: EditCommentForm, comment: Comment, status: int):
+    return render_template("comments/edit.html", form=form, comment=comment), status
+
+
+def refuse_edit(comment: Comment):
+    """A 403. The author's own edit, refused because the thread was locked (or they were banned) while they typed,
+    comes back with the text; anyone else's is a bare refusal."""
+    if request.method != "POST" or comment.author_id != current_user.id:
+        abort(403)
+    form = EditCommentForm()
+    form.form_errors.append("This thread is locked: its comments can no longer be edited. Your text is below."
+                            if comment.story.locked else "You can no longer edit this comment. Your text is below.")
+    return render_edit_form(form, comment, 403)
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -76,15 +114,20 @@ def edit(comment_id: int):
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
     if not permissions.can_edit_comment(current_user, comment):
-        abort(403)
+        return refuse_edit(comment)
     form = EditCommentForm(data=None if request.method == "POST" else {"body": comment.body})
     if request.method == "POST" and not g.get("csrf_failed") and form.validate():
+        retry_after = edit_limit_exceeded(current_user)
+        if retry_after:
+            form.form_errors.append("You are editing faster than we allow. Wait a little, then save again: "
+                                    "your text is kept here.")
+            return too_fast(render_edit_form(form, comment, 429), retry_after)
         threads.edit_comment(comment=comment, body=form.body.data, editor=current_user)
         db.session.commit()
         return redirect(story_url(comment.story, comment_id=comment.id))
     if g.get("csrf_failed"):
         form.validate()
-    return render_template("comments/edit.html", form=form, comment=comment), 400 if form.errors else 200
+    return render_edit_form(form, comment, 400 if form.errors else 200)
 
 
 @bp.route("/comments/<int:comment_id>/delete", methods=["POST"])

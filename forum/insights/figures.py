@@ -42,11 +42,19 @@ def show(value: Value) -> str:
     return value if isinstance(value, str) else _number(value)
 
 
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV injection"): a resource's name like
+# `=HYPERLINK(...)` would run when the download is opened.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_value(value: Value) -> str:
-    """A cell as the CSV holds it: hidden counts are empty."""
+    """A cell as the CSV holds it: hidden counts are empty, numbers stay numbers, and text that a spreadsheet would
+    run as a formula gets a leading quote, which makes it plain text there."""
     if value is None:
         return ""
-    return value if isinstance(value, str) else _number(value)
+    if not isinstance(value, str):
+        return _number(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def rows_html(figure: Figure, href=None) -> Markup:

@@ -53,14 +53,15 @@ def download():
         return Response(f"Bad filter: {problems}\n", status=400, mimetype="text/plain")
     ins = data.compute(*form.selection)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF rows (RFC 4180): the writer then quotes a lone CR or LF inside a cell, which a spreadsheet would
+    # otherwise read as the start of a new row, one whose first cell escaped the formula check below.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(("chart", "group", "measure", "value"))
     for figure in figures.csv_figures(ins):
-        writer.writerow((figure.key, "", "note", figures.CAVEAT))
-        for label, value in figure.facts:
-            writer.writerow((figure.key, "all", label, figures.csv_value(value)))
-        for row in figure.rows:
-            for column, value in zip(figure.columns[1:], row[1:], strict=True):
-                writer.writerow((figure.key, figures.csv_value(row[0]), column, figures.csv_value(value)))
+        rows = [(figure.key, "", "note", figures.CAVEAT)]
+        rows += [(figure.key, "all", label, value) for label, value in figure.facts]
+        rows += [(figure.key, row[0], column, value)
+                 for row in figure.rows for column, value in zip(figure.columns[1:], row[1:], strict=True)]
+        writer.writerows(tuple(figures.csv_value(cell) for cell in row) for row in rows)
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{form.csv_name()}"'})

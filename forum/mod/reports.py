@@ -5,7 +5,8 @@ from flask_login import current_user
 from wtforms import IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
-from .. import loaders, moderator_actions, reporting
+from .. import loaders, moderator_actions, permissions, reporting
+from ..errors import render_error
 from ..extensions import db
 from ..forms import BaseForm, strip_or_none
 from ..models import Story, User
@@ -18,6 +19,9 @@ ACTIONS = {
     "comment": {"dismiss", "remove", "restore", "ban_author"},
 }
 NEEDS_REASON = {"remove", "restore", "lock", "unlock", "ban_author"}  # the log says why, publicly
+# What the item must be for the action to make sense: a deleted item stays deleted (removing it first would
+# otherwise let a moderator restore what its author deleted).
+STATE_RULES = {"remove": permissions.can_remove, "restore": permissions.can_restore}
 
 
 class ActionForm(BaseForm):
@@ -45,6 +49,8 @@ def act(target_type: str, target_id: int, action: str):
     if action not in ACTIONS[target_type]:
         abort(404)
     target = loaders.report_target_or_404(target_type, target_id)
+    if action in STATE_RULES and not STATE_RULES[action](current_user, target):
+        return render_error(409, refusal(target_type, target, action))
     form = ActionForm()
     if not form.validate() or (action in NEEDS_REASON and not form.reason.data):
         flash("Say why: the reason goes in the public moderation log." if form.validate()
@@ -69,6 +75,12 @@ def act(target_type: str, target_id: int, action: str):
     db.session.commit()
     flash("Done. It is in the moderation log.", "success")
     return redirect(back())
+
+
+def refusal(target_type: str, target, action: str) -> str:
+    if target.status == "deleted":
+        return f"Its author deleted this {target_type}: a moderator cannot {action} it, and the deletion stands."
+    return f"This {target_type} is {target.status}: there is nothing to {action}."
 
 
 def back() -> str:

@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import exam, loaders, notifications, passwords
+from .. import exam, loaders, notifications, passwords, permissions
 from ..caching import cached_for_anonymous
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
@@ -53,6 +53,10 @@ def update_profile():
     form = ProfileForm()
     if not form.validate_on_submit():
         return _settings_page(profile_form=form), 400
+    if changes_public_profile(form) and not permissions.can_edit_profile(current_user):
+        form.form_errors.append("While your account is suspended, your bio and background stay as they are. "
+                                "Email choices can still change.")
+        return _settings_page(profile_form=form), 403
     current_user.background = form.background.data or None
     current_user.bio = form.bio.data or ""
     current_user.email_on_reply = form.email_on_reply.data
@@ -60,6 +64,13 @@ def update_profile():
     db.session.commit()
     flash("Profile saved.", "success")
     return redirect(url_for("users.settings"))
+
+
+def changes_public_profile(form: ProfileForm) -> bool:
+    """Whether the form changes what the profile shows. Email choices are private, and a member must always be able
+    to stop mail, banned or not."""
+    shown_now = (current_user.background or None, current_user.bio or "")
+    return (form.background.data or None, form.bio.data or "") != shown_now
 
 
 @bp.route("/settings/password", methods=["POST"])

@@ -1,7 +1,9 @@
 """Every form field, given hostile values, answers with a field error or a clean page: never a 500."""
+from datetime import datetime
+
 import pytest
 
-from tests.builders import make_user, post_form, sign_in
+from tests.builders import make_comment, make_story, make_user, post_form, sign_in
 
 HOSTILE = {
     "empty": "",
@@ -67,6 +69,25 @@ def test_bio_with_nul_byte_is_a_field_error(client):
     response = post_form(client, "/settings/profile", {"bio": "a\x00b"}, token_from="/settings")
     assert response.status_code == 400
     assert 'id="bio-error"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", [*HOSTILE, "too long"])
+@pytest.mark.parametrize("form", ["comment", "reply", "edit"])
+def test_comment_reply_and_edit_bodies_survive_hostile_values(client, form, kind):
+    """Each comment form answers a hostile body with a saved comment or the form again, holding what was typed."""
+    body = "x" * 10_001 if kind == "too long" else HOSTILE[kind]
+    member = make_user(created_at=datetime(2024, 1, 1))
+    sign_in(client, member)
+    story = make_story()
+    if form == "edit":
+        url, data = f"/comments/{make_comment(story, member).id}/edit", {"body": body}
+    else:  # a reply answers someone else, whom the re-shown form quotes
+        url, data = f"/stories/{story.id}/comments", {"body": body, **({"parent_id": str(make_comment(story).id)}
+                                                                       if form == "reply" else {})}
+    response = post_form(client, url, data, token_from=f"/stories/{story.id}-{story.slug}")
+    assert response.status_code in (302, 400)
+    if response.status_code == 400 and body.strip():
+        assert 'id="body-error"' in response.get_data(as_text=True)
 
 
 def test_query_strings_with_hostile_values_do_not_500(client):

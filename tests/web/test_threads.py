@@ -71,12 +71,14 @@ def test_replies_deeper_than_eight_show_at_eight_with_their_target(client):
     assert f"replying to @deep{MAX_DEPTH + 1}" in page
 
 
-def test_locked_story_takes_no_comments_and_keeps_the_text(client, veteran):
+@pytest.mark.parametrize("reply", [False, True], ids=["comment", "reply"])
+def test_locked_story_takes_no_comments_and_keeps_the_text(client, veteran, reply):
     story = make_story(locked=True)
-    response = comment_on(client, story, "Can I still say this?")
+    parent = make_comment(story) if reply else None
+    response = comment_on(client, story, "Can I still say this?", parent=parent)
     assert response.status_code == 403
     assert "Can I still say this?" in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == (1 if reply else 0)
 
 
 def test_banned_user_cannot_comment(client):
@@ -267,14 +269,34 @@ def test_save_and_unsave_a_story(client, veteran):
     assert "Worth keeping" not in client.get("/saved").get_data(as_text=True)
 
 
-def test_comment_rate_limit_keeps_the_text(client):
-    sign_in(client, make_user())  # a new account: 6 comments per 10 minutes
+@pytest.mark.parametrize("reply", [False, True], ids=["comment", "reply"])
+def test_comment_rate_limit_keeps_the_text(client, reply):
     story = make_story()
+    parent = make_comment(story) if reply else None
+    sign_in(client, make_user())  # a new account: 6 comments per 10 minutes
     for n in range(6):
         assert comment_on(client, story, f"comment number {n}").status_code == 302
-    limited = comment_on(client, story, "the seventh, kept for later")
+    limited = comment_on(client, story, "the seventh, kept for later", parent=parent)
     assert limited.status_code == 429 and "Retry-After" in limited.headers
     assert "the seventh, kept for later" in limited.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("body", "token", "status"), [("", True, 400), ("x" * 10_001, True, 400),
+                                                        ("Typed before the form expired", False, 400)],
+                         ids=["empty", "too long", "expired form"])
+def test_a_refused_reply_comes_back_in_the_form(client, veteran, body, token, status):
+    """The reply form quotes the comment it answers: a refusal must show it again, with the text, not a 500."""
+    story = make_story()
+    parent = make_comment(story, make_user("asked_first"), body="The question being answered")
+    data = {"body": body, "parent_id": str(parent.id)}
+    response = comment_on(client, story, body, parent=parent) if token else \
+        client.post(f"/stories/{story.id}/comments", data=data)
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    assert "asked_first" in page and "The question being answered" in page
+    assert f'name="parent_id" type="hidden" value="{parent.id}"' in page
+    assert body[:100] in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 1
 
 
 def test_double_submit_makes_one_comment(client, veteran):
