@@ -52,7 +52,9 @@ class Gunicorn:
                 self.app]
 
     def start(self, ready_path: str) -> None:
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=self.log,
+        # Production refuses a Host other than FORUM_BASE_URL's; the bench asks for 127.0.0.1:PORT.
+        env = {"FORUM_BASE_URL": f"http://127.0.0.1:{self.port}", **self.env}
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:

@@ -2,7 +2,8 @@
 import logging
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Response
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
@@ -18,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_unknown_host_answer(app)
     register_security(app)
     register_template_helpers(app)
     register_commands(app)
@@ -42,7 +44,7 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import caching
+    from . import caching, jobs
     from .auth.routes import init_login_manager
     from .database import SQLITE_BUSY_TIMEOUT_MS, configure_engine, engine_options
     from .extensions import csrf, db, limiter, login_manager, migrate
@@ -60,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     caching.init_app(app)
+    jobs.init_app(app)
     login_manager.init_app(app)
     init_login_manager(login_manager)
 
@@ -83,6 +86,15 @@ def register_error_handlers(app: Flask) -> None:
     from .errors import register_error_handlers as register
 
     register(app)
+
+
+def register_unknown_host_answer(app: Flask) -> None:
+    """Production answers only its own Host names (TRUSTED_HOSTS, from FORUM_BASE_URL). Flask refuses any other
+    before it can build a URL, so the error page (which links with url_for) cannot be drawn: a plain 400 instead."""
+
+    @app.errorhandler(SecurityError)
+    def unknown_host(_error):
+        return Response("Unknown host.\n", status=400, mimetype="text/plain")
 
 
 def register_security(app: Flask) -> None:

@@ -184,6 +184,46 @@ def clear_cache_command() -> None:
     click.echo("Cache cleared: every page is built afresh on its next request.")
 
 
+jobs_cli = AppGroup("jobs", help="Background jobs (mail) on the Redis queue.")
+
+
+def _job_queue_app() -> Flask:
+    from flask import current_app
+
+    if not current_app.config["JOBS_REDIS_URL"]:
+        raise click.ClickException("No Redis is configured (REDIS_URL or JOBS_REDIS_URL): jobs then run in the web "
+                                   "process after each response, and there is no queue to work or list.")
+    return current_app._get_current_object()
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Run what is queued, then exit.")
+def jobs_worker(burst: bool) -> None:
+    """Run queued jobs as they come, retrying failures on schedule (deploy/stepstories-worker.service)."""
+    from . import jobs
+
+    jobs.work(_job_queue_app(), burst=burst)
+
+
+@jobs_cli.command("failed")
+@click.option("--retry", is_flag=True, help="Put every failed job back on the queue.")
+def jobs_failed(retry: bool) -> None:
+    """List the jobs that failed every try, with their last error; --retry queues them again."""
+    from . import jobs
+
+    app = _job_queue_app()
+    if retry:
+        click.echo(f"Failed jobs queued again: {jobs.retry_failed(app)}.")
+        return
+    failed = jobs.failed(app)
+    for entry in failed:
+        result = entry.latest_result()
+        error = (result.exc_string if result else "").strip().splitlines() or ["(no error recorded)"]
+        ended = f"{entry.ended_at:%Y-%m-%d %H:%M:%S}Z" if entry.ended_at else "at an unknown time"
+        click.echo(f"{entry.id} {entry.description} failed {ended}: {error[-1]}")
+    click.echo(f"Failed jobs: {len(failed)}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
@@ -192,5 +232,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(recount_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(clear_cache_command)
+    app.cli.add_command(jobs_cli)
     from .hubs.cli import hubs_cli
     app.cli.add_command(hubs_cli)

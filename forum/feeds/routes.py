@@ -17,7 +17,7 @@ from ..caching import cached_for_anonymous
 from ..extensions import db
 from ..models import Resource, Story, StoryResource
 from ..stories import listing
-from ..urls import resource_url, step_url, story_url, user_url
+from ..urls import external_url, resource_url, step_url, story_url, user_url
 from . import bp
 
 FEED_SIZE = 30  # a reader polling hourly misses nothing unless 30 stories arrive in an hour
@@ -45,7 +45,7 @@ def rfc3339(moment: datetime) -> str:
 def atom_response(*, title: str, page_url: str, stories: list[Story]) -> Response:
     """Render the feed of `stories` (newest first) whose HTML page is page_url."""
     updated = max((story.edited_at or story.created_at for story in stories), default=EMPTY_FEED_UPDATED)
-    self_url = url_for(request.endpoint, _external=True, **request.view_args)  # also the feed's id
+    self_url = external_url(request.endpoint, **request.view_args)  # also the feed's id
     body = render_template("feeds/atom.xml", title=title, self_url=self_url, page_url=page_url, stories=stories,
                            updated=updated, steps=exam.STEPS, text=xml_text, rfc3339=rfc3339,
                            excerpt=markup.render_plain_excerpt)
@@ -62,7 +62,7 @@ def newest(**filters) -> list[Story]:
 @cached_for_anonymous
 def stories():
     return atom_response(title="New stories · Step Stories",
-                         page_url=url_for("stories.index", sort="new", _external=True), stories=newest())
+                         page_url=external_url("stories.index", sort="new"), stories=newest())
 
 
 @bp.route("/steps/<slug>.atom")
@@ -108,9 +108,9 @@ def _sitemap_lines() -> Iterator[str]:
         sa.select(Story.step, sa.func.max(Story.created_at)).where(Story.status == "published").group_by(Story.step))
         .tuples().all())
     newest_overall = max(newest_by_step.values(), default=None)
-    fixed = [(url_for("hubs.home", _external=True), newest_overall),
-             (url_for("stories.index", _external=True), newest_overall),
-             (url_for("resources.index", _external=True), None)]
+    fixed = [(external_url("hubs.home"), newest_overall),
+             (external_url("stories.index"), newest_overall),
+             (external_url("resources.index"), None)]
     fixed += [(step_url(code, external=True), newest_by_step.get(code)) for code in exam.STEPS]
     used = (sa.select(Resource.slug, sa.func.max(Story.created_at).label("lastmod"))
             .outerjoin(StoryResource, StoryResource.resource_id == Resource.id)

@@ -213,7 +213,7 @@ def running_server(database_url: str, log_path: Path, *, workers: int = WORKERS,
     """gunicorn on 127.0.0.1 serving wsgi:app on database_url, as production runs it; stopped on exit."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "FORUM_ENV": "production",
-           **env_extra}
+           "FORUM_BASE_URL": f"http://127.0.0.1:{port}", **env_extra}
     with open(log_path, "wb") as log_file:
         # No control socket: its default path is shared by every gunicorn of the user, and two runs would clash.
         process = subprocess.Popen([GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--no-control-socket",

@@ -99,6 +99,7 @@ def test_production_refuses_debug(monkeypatch):
     from forum.config import ConfigError
     monkeypatch.setenv("FORUM_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("FORUM_BASE_URL", "https://stepstories.example")
     monkeypatch.setenv("FLASK_DEBUG", "1")
     with pytest.raises(ConfigError, match="debug"):
         create_app()
@@ -107,6 +108,7 @@ def test_production_refuses_debug(monkeypatch):
 def test_production_on_sqlite_warns_why(monkeypatch, tmp_path, caplog):
     monkeypatch.setenv("FORUM_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("FORUM_BASE_URL", "https://stepstories.example")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'one-host.db'}")
     with caplog.at_level("WARNING"):
         create_app()
