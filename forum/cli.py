@@ -7,7 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from . import passwords
-from .auth.forms import normalise_email
+from .auth.forms import normalise_email, username_clash
 from .extensions import db
 from .models import ROLES, USERNAME_PATTERN, User, username_key
 
@@ -41,8 +41,8 @@ def create_user(username: str, email: str, role: str) -> None:
         email = normalise_email(email)
     except ValueError as error:
         raise click.ClickException(f"Not a valid email address: {error}") from None
-    if db.session.scalar(sa.select(User.id).where(User.username_key == username_key(username))):
-        raise click.ClickException("That username is taken.")
+    if clash := username_clash(username):
+        raise click.ClickException(clash)
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise click.ClickException("An account already uses that email address.")
     password = _read_password()

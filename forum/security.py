@@ -1,7 +1,7 @@
 """Response headers every page carries, and the one check for where a `next` redirect may go."""
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, request, session
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
@@ -27,7 +27,17 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
         if current_app.config["FORUM_HTTPS"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if carries_sign_in() and request.endpoint != "static":
+            headers["Cache-Control"] = "no-store"  # a member's page must not outlive the visit in any cache
         return response
+
+
+def carries_sign_in() -> bool:
+    """Whether this request or its response holds a sign-in: judged by the session and the remember-me cookie,
+    never by loading the user (a page that did not need the user, or a static file, must not query for it).
+    A revoked cookie still counts: a page shown to it costs a cache miss at most."""
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_user_id" in session or remember_cookie in request.cookies
 
 
 def safe_next_url(target: str | None) -> str | None:

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 from .. import passwords
 from ..extensions import db
 from ..forms import BaseForm, strip_or_none
-from ..models import BACKGROUNDS, USERNAME_PATTERN, User, username_key
+from ..models import BACKGROUNDS, USERNAME_PATTERN, User, username_fold, username_key
 
 BACKGROUND_CHOICES = [SelectChoice("", "Prefer not to say"),
                       *(SelectChoice(value, label) for value, label in BACKGROUNDS.items())]
@@ -46,6 +46,19 @@ def email_taken(email: str) -> bool:
     return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
 
 
+def username_clash(username: str) -> str | None:
+    """Why a new account may not take this name, or None: the name itself is taken, or it reads like one that is
+    (`dr-okafor` beside `dr_okafor`), which would let one member pass for another. Registration and the CLI ask."""
+    key = username_key(username)
+    holders = db.session.scalars(sa.select(User.username_key).where(
+        sa.or_(User.username_key == key, User.username_fold == username_fold(username)))).all()
+    if key in holders:
+        return "That username is taken."
+    if holders:
+        return "That username is too close to an existing name. Choose one that reads differently."
+    return None
+
+
 class RegisterForm(BaseForm):
     username = StringField("Username", filters=[strip_or_none], validators=[
         DataRequired(message="Choose a username."),
@@ -59,9 +72,8 @@ class RegisterForm(BaseForm):
     background = SelectField("Background", choices=BACKGROUND_CHOICES, default="")
 
     def validate_username(self, field):
-        taken = db.session.scalar(sa.select(User.id).where(User.username_key == username_key(field.data)))
-        if taken is not None:
-            raise ValidationError("That username is taken.")
+        if clash := username_clash(field.data):
+            raise ValidationError(clash)
 
     def validate_email(self, field):
         if email_taken(field.data):

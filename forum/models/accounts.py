@@ -15,6 +15,8 @@ BACKGROUNDS = {"us_md": "US MD", "us_do": "US DO", "img": "IMG", "other": "Other
 # A permanent ban is a ban until a date nobody will see; one column then answers "banned now?" for both kinds.
 PERMANENT_BAN_UNTIL = datetime(9999, 12, 31)
 RESET_TOKEN_LIFETIME = timedelta(hours=1)
+LOGIN_SESSION_LIFETIME = timedelta(days=7)  # without "keep me signed in": a browser left open a week signs in again
+REMEMBER_LIFETIME = timedelta(days=30)  # what the sign-in form promises ("Keep me signed in for 30 days")
 
 
 def utcnow() -> datetime:
@@ -61,7 +63,7 @@ class User(UserMixin, db.Model):
     unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
     email_on_reply: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     email_on_mention: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    # Bumped when the password changes: every session and remember-me cookie carrying the old value stops working.
+    # No longer read: sign-ins are LoginSession rows (forum.auth.sessions). Kept until a migration drops it.
     auth_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @validates("username")
@@ -70,8 +72,16 @@ class User(UserMixin, db.Model):
         self.username_fold = username_fold(username)
         return username
 
+    # The secret of the sign-in (LoginSession) this object was loaded by or signed in with; set by forum.auth.sessions,
+    # never stored in this table. A plain attribute, not a column.
+    login_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.auth_version}"
+        """Flask-Login's id, kept in the session and the remember-me cookie: the account and the sign-in, so revoking
+        that LoginSession ends every copy of either cookie."""
+        if self.login_token is None:
+            raise RuntimeError("a user is signed in through forum.auth.sessions.start, which attaches the sign-in")
+        return f"{self.id}:{self.login_token}"
 
     @property
     def is_banned(self) -> bool:
@@ -129,6 +139,12 @@ class PasswordResetToken(db.Model):
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > utcnow()
 
+    @classmethod
+    def spend_all(cls, user_id: int) -> sa.Update:
+        """Spend every open link of the account, of both purposes: after a password or email change, a link mailed
+        before it must not work (a reset to the old address, or a sign-in link it already holds)."""
+        return sa.update(cls).where(cls.user_id == user_id, cls.used_at.is_(None)).values(used_at=utcnow())
+
 
 class LoginSession(db.Model):
     """One sign-in: what a session cookie and its remember-me cookie point at. Only a hash of the token is stored.
@@ -153,6 +169,21 @@ class LoginSession(db.Model):
     @staticmethod
     def hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def start(cls, user: User, *, remember: bool, ip_address: str) -> tuple["LoginSession", str]:
+        """A new sign-in row and the secret the cookies carry; the secret itself is never stored."""
+        secret = secrets.token_urlsafe(32)
+        now = utcnow()
+        lifetime = REMEMBER_LIFETIME if remember else LOGIN_SESSION_LIFETIME
+        row = cls(user=user, token_hash=cls.hash(secret), created_at=now, expires_at=now + lifetime,
+                  remember=remember, ip_address=ip_address[:45])
+        return row, secret
+
+    @classmethod
+    def live(cls) -> sa.ColumnElement[bool]:
+        """The condition a row must meet for its cookies to sign anyone in (the loader's WHERE clause)."""
+        return sa.and_(cls.revoked_at.is_(None), cls.expires_at > utcnow())
 
     @property
     def is_live(self) -> bool:

@@ -1,9 +1,9 @@
 """Settings forms: each change that matters asks for the current password."""
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length
 
 from .. import passwords
-from ..auth.forms import BACKGROUND_CHOICES, EmailAddress, check_not_common, email_taken, new_password_field
+from ..auth.forms import BACKGROUND_CHOICES, EmailAddress, check_not_common, new_password_field
 from ..forms import BaseForm, strip_or_none
 
 BIO_MAX = 2000
@@ -33,13 +33,13 @@ class PasswordChangeForm(CurrentPasswordMixin, BaseForm):
 
 
 class EmailChangeForm(CurrentPasswordMixin, BaseForm):
+    """No check here that the address is free: the page must not tell anyone which addresses have accounts
+    (forum.auth.email_change decides by mail)."""
+
     current_password = current_password_field("email-current_password")
     email = StringField("New email", filters=[strip_or_none], validators=[
-        DataRequired(message="Enter the new address."), Length(max=254), EmailAddress()])
-
-    def validate_email(self, field):
-        if email_taken(field.data):
-            raise ValidationError("An account already uses this address.")
+        DataRequired(message="Enter the new address."), Length(max=254), EmailAddress()],
+        description="We mail a link to it; your address changes when you open the link.")
 
 
 class ProfileForm(BaseForm):

@@ -1,22 +1,27 @@
 """Profiles and account settings."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import exam, loaders, notifications, passwords, permissions
+from ..auth import email_change, login_limits, sessions
 from ..caching import cached_for_anonymous
-from ..errors import keeps_input_on_csrf_failure
+from ..errors import keeps_input_on_csrf_failure, render_error
 from ..extensions import db
-from ..logs import security_event
-from ..models import Notification, SavedStory, Story
+from ..forms import BaseForm
+from ..jobs import enqueue
+from ..logs import secret_in_path, security_event
+from ..models import Notification, PasswordResetToken, SavedStory, Story
 from ..urls import user_url
 from . import bp
 from .forms import EmailChangeForm, PasswordChangeForm, ProfileForm
 
 PROFILE_STORIES = 50  # a profile shows the newest; nobody has written more yet
 NOTIFICATIONS_SHOWN = 100
+EMAIL_LINK_EXPIRED = ("This link no longer works: it was used, it is more than a day old, or the address changed "
+                      "since. Ask for a new one in your settings.")
 
 
 @bp.route("/u/<username>")
@@ -37,7 +42,7 @@ def _settings_page(**forms):
         "email_on_reply": current_user.email_on_reply, "email_on_mention": current_user.email_on_mention}))
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
     forms.setdefault("email_form", EmailChangeForm(formdata=None))
-    return render_template("users/settings.html", **forms)
+    return render_template("users/settings.html", sign_ins=sessions.live_count(current_user), **forms)
 
 
 @bp.route("/settings")
@@ -77,15 +82,17 @@ def changes_public_profile(form: ProfileForm) -> bool:
 @login_required
 def change_password():
     form = PasswordChangeForm()
-    if not (form.validate_on_submit() and form.check_current_password(current_user)):
-        if form.current_password.errors:
-            security_event("password_change_failed", user_id=current_user.id)
+    if not form.validate_on_submit():
+        return _settings_page(password_form=form), 400
+    if wait := login_limits.account_change_limit_exceeded(current_user):
+        return _too_many_changes(wait, password_form=form)
+    if not form.check_current_password(current_user):
+        security_event("password_change_failed", user_id=current_user.id)
         return _settings_page(password_form=form), 400
     current_user.password_hash = passwords.hash_password(form.new_password.data)
-    current_user.auth_version += 1  # every other session and remember-me cookie now fails to load
+    sessions.revoke_others(current_user)  # every other session and remember-me cookie now fails to load
+    db.session.execute(PasswordResetToken.spend_all(current_user.id))
     db.session.commit()
-    remembered = request.cookies.get("remember_token") is not None
-    login_user(current_user._get_current_object(), remember=remembered)  # keep this one session
     security_event("password_changed", user_id=current_user.id)
     flash("Password changed. You have been signed out everywhere else.", "success")
     return redirect(url_for("users.settings"))
@@ -94,14 +101,71 @@ def change_password():
 @bp.route("/settings/email", methods=["POST"])
 @login_required
 def change_email():
+    """The password first, then the same answer and the same work whether or not the address has an account: the
+    job decides what to mail (forum.auth.email_change)."""
     form = EmailChangeForm()
-    if not (form.validate_on_submit() and form.check_current_password(current_user)):
+    if not form.validate_on_submit():
         return _settings_page(email_form=form), 400
-    current_user.email = form.email.data
-    db.session.commit()
-    security_event("email_changed", user_id=current_user.id)
-    flash("Email address changed.", "success")
+    if wait := login_limits.account_change_limit_exceeded(current_user):
+        return _too_many_changes(wait, email_form=form)
+    if not form.check_current_password(current_user):
+        security_event("email_change_failed", user_id=current_user.id)
+        return _settings_page(email_form=form), 400
+    if form.email.data == current_user.email:
+        form.email.errors = ["That is already your address."]
+        return _settings_page(email_form=form), 400
+    enqueue(email_change.send_link, current_user.id, form.email.data)
+    db.session.commit()  # writes nothing: it releases the job
+    security_event("email_change_requested", user_id=current_user.id)
+    flash(f"We sent a link to {form.email.data}. Your address changes when you open it; until then it stays "
+          f"{current_user.email}.", "info")
     return redirect(url_for("users.settings"))
+
+
+@bp.route("/settings/email/confirm/<token>", methods=["GET", "POST"])
+@keeps_input_on_csrf_failure
+@secret_in_path
+def confirm_email(token: str):
+    """The link mailed to the new address: GET shows a button (mail scanners open links), POST makes the change.
+    No sign-in needed: the signed link names the account, and only the new address's mailbox has it."""
+    change = email_change.read(token)
+    user = email_change.pending_for(change) if change else None
+    if user is None:
+        return render_error(404, EMAIL_LINK_EXPIRED)
+    form = BaseForm()
+    if form.validate_on_submit():
+        try:
+            email_change.apply(user, change)
+            db.session.commit()
+        except sa.exc.IntegrityError:  # an account took the address after the link was mailed
+            db.session.rollback()
+            return render_error(409, f"Another account now uses {change.new}, so your address stays {change.old}.")
+        security_event("email_changed", user_id=change.user_id)
+        flash(f"Your address is now {change.new}.", "success")
+        return redirect(url_for("users.settings"))
+    return render_template("users/settings_email_confirm.html", form=form, change=change)
+
+
+def _too_many_changes(wait: int, **forms):
+    """429 with the settings page, the refused form and what was typed: the password and email changes share
+    one allowance per account (forum.auth.login_limits)."""
+    for form in forms.values():
+        form.form_errors.append(f"Too many password and email changes for now. Try again in {wait // 60 + 1} "
+                                "minutes.")
+    return _settings_page(**forms), 429, {"Retry-After": str(wait)}
+
+
+@bp.route("/settings/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """Ends every sign-in of the account, this one too: someone who fears a copied cookie signs in afresh."""
+    user = current_user._get_current_object()
+    sessions.revoke_all(user)
+    sessions.end(user)
+    db.session.commit()
+    security_event("signed_out_everywhere", user_id=user.id)
+    flash("You are signed out everywhere, here too.", "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/notifications")

@@ -46,7 +46,7 @@ def redis_prefix(redis_url):
 
 @pytest.fixture
 def two_hosts(forum_db, redis_url, redis_prefix, tmp_path):
-    shared = {"REDIS_URL": redis_url, "FORUM_REDIS_PREFIX": redis_prefix}
+    shared = {"REDIS_URL": redis_url, "FORUM_REDIS_PREFIX": redis_prefix, "FORUM_TRUSTED_HOSTS": PUBLIC_HOST}
     with (running_server(forum_db.url, tmp_path / "a.log", workers=1, **shared) as a,
           running_server(forum_db.url, tmp_path / "b.log", workers=1, **shared) as b):
         yield a, b
@@ -59,10 +59,10 @@ def failed_sign_in(visitor, username: str):
 
 
 def test_two_hosts_count_one_sign_in_limit(forum_db, two_hosts):
-    """Ten failures per account per 15 minutes, however they are spread over the hosts."""
-    from forum.auth.routes import LOGIN_LIMIT_PER_ACCOUNT
+    """Ten failures per account and address per 15 minutes, however they are spread over the hosts."""
+    from forum.auth.login_limits import FAILURES_PER_ACCOUNT_AND_ADDRESS
 
-    allowed = int(LOGIN_LIMIT_PER_ACCOUNT.split()[0])
+    allowed = FAILURES_PER_ACCOUNT_AND_ADDRESS.amount
     username = f"target{uuid.uuid4().hex[:8]}"  # the limit's key: a fresh account, so no earlier run counts
     with forum_db.app.app_context():
         make_user(username)

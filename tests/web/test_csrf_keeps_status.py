@@ -85,6 +85,14 @@ def unknown_reset_link(app):
     return app.test_client(), "/auth/reset/not-a-real-token-at-all", {"password": "a long new password"}
 
 
+def unknown_sign_in_link(app):
+    return app.test_client(), "/auth/sign-in/not-a-real-token-at-all", {}
+
+
+def unknown_email_confirmation(app):
+    return signed_in(app), "/settings/email/confirm/not-a-real-token-at-all", {}
+
+
 def past_the_limit(url: str, data: dict):
     """A view whose rate limit refuses: the limit is spent by the same tokenless POSTs first."""
     def past_its_limit(app):
@@ -112,6 +120,8 @@ CASES = [
     ("users.update_profile", profile_of_a_signed_out_visitor, 302, ""),
     ("stories.new", story_by_a_banned_member, 400, "Written while banned"),
     ("auth.reset_password", unknown_reset_link, 404, ""),
+    ("auth.sign_in_link", unknown_sign_in_link, 404, ""),
+    ("users.confirm_email", unknown_email_confirmation, 404, ""),
     ("auth.register", past_the_limit("/auth/register", {"username": "someone_new"}), 429, "Slow down"),
     ("auth.login", past_the_limit("/auth/login", {"login": "someone", "password": "wrong"}), 429, "Slow down"),
     ("auth.reset_request", past_the_limit("/auth/reset", {"email": "someone@example.org"}), 429, "Slow down"),

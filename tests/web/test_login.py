@@ -13,13 +13,13 @@ def without_token(html: str) -> str:
 
 
 def signed_in_user_id(client) -> str | None:
-    """Whom the session signs in: Flask-Login's user id ("id:auth_version"), or None."""
+    """Whom the session signs in: Flask-Login's user id ("<user id>:<sign-in token>"), or None."""
     with client.session_transaction() as session:
         return session.get("_user_id")
 
 
 def assert_signed_in(client, user) -> None:
-    assert signed_in_user_id(client) == user.get_id()
+    assert signed_in_user_id(client).startswith(f"{user.id}:")
     assert client.get("/settings").status_code == 200
 
 
@@ -112,25 +112,31 @@ def test_remember_cookie_restores_the_session(app, client):
     assert "Sign out" in client.get("/").get_data(as_text=True)
 
 
-def test_login_is_rate_limited_per_account(app):
+def test_login_is_rate_limited_per_account_and_address(app):
+    """Ten failures pause this address for this account; the member's own address is untouched
+    (tests/web/test_login_limits.py has the rest)."""
     user = make_user("erin")
-    untouched = (user.password_hash, user.auth_version, user.banned_until)
+    untouched = (user.password_hash, user.banned_until)
+    guesser = {"REMOTE_ADDR": "10.0.0.1"}
     for i in range(10):
-        ip_client = app.test_client()
-        response = post_form(ip_client, "/auth/login", {"login": "erin", "password": f"wrong-{i}-password"},
-                             environ_base={"REMOTE_ADDR": f"10.0.0.{i}"})
+        response = post_form(app.test_client(), "/auth/login", {"login": "erin", "password": f"wrong-{i}-password"},
+                             environ_base=guesser)
         assert response.status_code == 200
     blocked = post_form(app.test_client(), "/auth/login", {"login": "erin", "password": DEFAULT_PASSWORD},
-                        environ_base={"REMOTE_ADDR": "10.0.1.1"})
+                        environ_base=guesser)
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
     assert "Slow down" in blocked.get_data(as_text=True)
-    # A pause on signing in to this account: the row is untouched, and another account signs in from that address.
-    assert (fresh(user).password_hash, user.auth_version, user.banned_until) == untouched
+    # A pause on signing in to this account from there: the row is untouched, another account signs in from that
+    # address, and the member signs in from hers.
+    assert (fresh(user).password_hash, user.banned_until) == untouched
     make_user("frank")
     other = post_form(app.test_client(), "/auth/login", {"login": "frank", "password": DEFAULT_PASSWORD},
-                      environ_base={"REMOTE_ADDR": "10.0.1.1"})
+                      environ_base=guesser)
     assert other.status_code == 302
+    own = post_form(app.test_client(), "/auth/login", {"login": "erin", "password": DEFAULT_PASSWORD},
+                    environ_base={"REMOTE_ADDR": "10.0.1.1"})
+    assert own.status_code == 302
 
 
 def test_login_is_rate_limited_per_address(client):

@@ -69,3 +69,43 @@ def test_signed_in_user_visiting_register_goes_home(client):
     register(client)
     response = client.get("/auth/register")
     assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("look_alike", ["dr-okafor", "Dr_0kafor", "DR-0KAF0R", "dr_okafor"])
+def test_a_look_alike_of_an_existing_name_is_refused(client, look_alike):
+    make_user("dr_okafor")
+    response = register(client, username=look_alike)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "field-invalid" in body
+    expected = "That username is taken." if look_alike == "dr_okafor" else "too close to an existing name"
+    assert expected in body
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_a_registration_that_loses_a_race_gets_a_field_error(client, monkeypatch):
+    """Two registrations of look-alike names both pass the form's check; the constraint refuses the second."""
+    from forum.auth.forms import RegisterForm
+
+    check = RegisterForm.validate_username
+    calls = []
+
+    def check_before_the_rival_commits(form, field):
+        calls.append(field.data)
+        if len(calls) > 1:  # the view's second look, after the constraint refused the insert
+            check(form, field)
+
+    monkeypatch.setattr(RegisterForm, "validate_username", check_before_the_rival_commits)
+    make_user("dr_okafor")
+    response = register(client, username="dr-okafor", email="second@example.org")
+    assert response.status_code == 200
+    assert "too close to an existing name" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_the_cli_refuses_a_look_alike_name(app):
+    from forum.cli import create_user
+
+    make_user("dr_okafor")
+    result = app.test_cli_runner().invoke(create_user, ["dr-0kafor", "dr2@example.org"],
+                                          input="a long admin passphrase\n")
+    assert result.exit_code == 1 and "too close to an existing name" in result.output
