@@ -1,11 +1,14 @@
 """Posting limits checked inside views, so a refused post can be shown again with everything typed.
 
 Flask-Limiter's decorators answer before the view runs, which would lose a story; here the view asks first and
-renders the form itself. Counters share Flask-Limiter's storage (memory, or Redis across processes).
+renders the form itself. Counters share Flask-Limiter's storage (memory, or Redis across processes), under the
+site's own key prefix like the decorators' counters, so two sites (or test runs) on one Redis never share one.
+`spend`, `wait` and `record` are the three ways a view uses a counter; forum.auth.login_limits uses them too.
 """
 import time
 from datetime import timedelta
 
+from flask import current_app
 from limits import parse
 
 from .extensions import limiter
@@ -20,16 +23,37 @@ def story_limit_exceeded(user) -> int:
     """Spend one story from the user's allowance; return seconds to wait if it was already spent, else 0."""
     new_account = utcnow() - user.created_at < NEW_ACCOUNT_AGE
     item = STORY_LIMIT_NEW_ACCOUNT if new_account else STORY_LIMIT
-    return _hit(item, "story", str(user.id))
+    return spend(item, "story", str(user.id))
 
 
-def _hit(item, *identifiers: str) -> int:
+def spend(item, *identifiers: str) -> int:
+    """Spend one from the allowance; seconds to wait if it was already spent, else 0."""
     if not limiter.enabled:
         return 0
-    strategy = limiter.limiter
-    if strategy.hit(item, *identifiers):
+    if limiter.limiter.hit(item, *_keyed(identifiers)):
         return 0
-    reset_at, _remaining = strategy.get_window_stats(item, *identifiers)
+    return _seconds_to_reset(item, identifiers)
+
+
+def wait(item, *identifiers: str) -> int:
+    """Seconds until the allowance has room again, or 0; spends nothing."""
+    if not limiter.enabled or limiter.limiter.test(item, *_keyed(identifiers)):
+        return 0
+    return _seconds_to_reset(item, identifiers)
+
+
+def record(item, *identifiers: str) -> None:
+    """Count one (a failure, say) without asking whether there was room."""
+    if limiter.enabled:
+        limiter.limiter.hit(item, *_keyed(identifiers))
+
+
+def _keyed(identifiers: tuple[str, ...]) -> tuple[str, ...]:
+    return (current_app.config["RATELIMIT_KEY_PREFIX"], *identifiers)
+
+
+def _seconds_to_reset(item, identifiers: tuple[str, ...]) -> int:
+    reset_at, _remaining = limiter.limiter.get_window_stats(item, *_keyed(identifiers))
     return max(1, int(reset_at - time.time()))
 
 
@@ -41,12 +65,12 @@ VOTE_LIMIT_NEW_ACCOUNT = parse("30 per minute")
 
 def comment_limit_exceeded(user) -> int:
     new_account = utcnow() - user.created_at < NEW_ACCOUNT_AGE
-    return _hit(COMMENT_LIMIT_NEW_ACCOUNT if new_account else COMMENT_LIMIT, "comment", str(user.id))
+    return spend(COMMENT_LIMIT_NEW_ACCOUNT if new_account else COMMENT_LIMIT, "comment", str(user.id))
 
 
 def vote_limit_exceeded(user) -> int:
     new_account = utcnow() - user.created_at < NEW_ACCOUNT_AGE
-    return _hit(VOTE_LIMIT_NEW_ACCOUNT if new_account else VOTE_LIMIT, "vote", str(user.id))
+    return spend(VOTE_LIMIT_NEW_ACCOUNT if new_account else VOTE_LIMIT, "vote", str(user.id))
 
 
 # Edits (stories and comments alike) and reports: a member's allowance, checked inside the view so a refused edit
@@ -57,12 +81,12 @@ PREVIEW_LIMIT = parse("30 per 10 minutes")
 
 
 def edit_limit_exceeded(user) -> int:
-    return _hit(EDIT_LIMIT, "edit", str(user.id))
+    return spend(EDIT_LIMIT, "edit", str(user.id))
 
 
 def report_limit_exceeded(user) -> int:
-    return _hit(REPORT_LIMIT, "report", str(user.id))
+    return spend(REPORT_LIMIT, "report", str(user.id))
 
 
 def preview_limit_exceeded(user) -> int:
-    return _hit(PREVIEW_LIMIT, "preview", str(user.id))
+    return spend(PREVIEW_LIMIT, "preview", str(user.id))

@@ -11,14 +11,14 @@ account is counted under its normalised text, so an unknown name is paused like 
 on all sign-ins stays on the view (Flask-Limiter's decorator). Every counter lives in Flask-Limiter's storage:
 memory in one process, Redis across workers.
 """
-import time
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import request
 from limits import parse
 
-from ..extensions import db, limiter
+from .. import posting_limits
+from ..extensions import db
 from ..models import LoginSession, User, utcnow
 
 FAILURES_PER_ACCOUNT_AND_ADDRESS = parse("10 per 15 minutes")  # a pause for one guesser; the owner is elsewhere
@@ -34,18 +34,17 @@ def account_key(login: str, user: User | None) -> str:
 
 def seconds_paused(account: str) -> int:
     """Seconds until this address may try this account again, or 0. Spends nothing: only failures count."""
-    return _wait(FAILURES_PER_ACCOUNT_AND_ADDRESS, "login-account-address", account, _address())
+    return posting_limits.wait(FAILURES_PER_ACCOUNT_AND_ADDRESS, "login-account-address", account, _address())
 
 
 def under_attack(account: str) -> bool:
     """Whether the account has taken more failures from all addresses together than its cap."""
-    return bool(_wait(FAILURES_PER_ACCOUNT, "login-account", account))
+    return bool(posting_limits.wait(FAILURES_PER_ACCOUNT, "login-account", account))
 
 
 def record_failure(account: str) -> None:
-    if limiter.enabled:
-        limiter.limiter.hit(FAILURES_PER_ACCOUNT_AND_ADDRESS, "login-account-address", account, _address())
-        limiter.limiter.hit(FAILURES_PER_ACCOUNT, "login-account", account)
+    posting_limits.record(FAILURES_PER_ACCOUNT_AND_ADDRESS, "login-account-address", account, _address())
+    posting_limits.record(FAILURES_PER_ACCOUNT, "login-account", account)
 
 
 def known_address(user: User) -> bool:
@@ -57,22 +56,7 @@ def known_address(user: User) -> bool:
 
 def account_change_limit_exceeded(user: User) -> int:
     """Spend one password or email change from the account's allowance; seconds to wait if it was spent, else 0."""
-    if not limiter.enabled:
-        return 0
-    if limiter.limiter.hit(ACCOUNT_CHANGES, "account-change", str(user.id)):
-        return 0
-    return _seconds_to_reset(ACCOUNT_CHANGES, "account-change", str(user.id))
-
-
-def _wait(item, *identifiers: str) -> int:
-    if not limiter.enabled or limiter.limiter.test(item, *identifiers):
-        return 0
-    return _seconds_to_reset(item, *identifiers)
-
-
-def _seconds_to_reset(item, *identifiers: str) -> int:
-    reset_at, _remaining = limiter.limiter.get_window_stats(item, *identifiers)
-    return max(1, int(reset_at - time.time()))
+    return posting_limits.spend(ACCOUNT_CHANGES, "account-change", str(user.id))
 
 
 def _address() -> str:
