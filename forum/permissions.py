@@ -85,3 +85,13 @@ def can_edit_resources(user) -> bool:
 
 def can_see_email(viewer, profile: User) -> bool:
     return is_signed_in(viewer) and (viewer.id == profile.id or viewer.is_admin)
+
+
+def edits_as_moderator(user, story) -> bool:
+    """A moderator editing another member's story: the edit is logged, and may hide the versions it replaces."""
+    return can_moderate(user) and story.author_id != user.id
+
+
+def can_see_hidden_revision(user) -> bool:
+    """A version a moderator hid (a redaction) is shown to moderators only; others see that it was hidden."""
+    return can_moderate(user)

@@ -14,4 +14,5 @@ def require_moderator():
         abort(403)
 
 
-from . import catalogue, curation, reports, users  # noqa: E402,F401  (each module registers its routes on bp)
+# each module registers its routes on bp
+from . import catalogue, curation, reports, revisions, users  # noqa: E402,F401

@@ -7,7 +7,7 @@ import re
 import secrets
 from datetime import date
 
-from wtforms import Form, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, Form, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -21,6 +21,7 @@ TITLE_MIN, TITLE_MAX = 5, 150
 BODY_MIN, BODY_MAX = 30, 60_000  # a few sentences at least; 60,000 characters is a long chapter
 RESOURCE_ROWS, PRACTICE_ROWS = 3, 2  # empty rows offered on a new form
 MAX_ROWS = 40  # enough for any real list; bounds the work one POST can ask for
+REASON_MAX = 500  # the moderation log's column
 
 ATTEMPT_CHOICES = [SelectChoice(str(n), f"{exam.ordinal_attempt(n).capitalize()}")
                    for n in range(exam.MIN_ATTEMPT, exam.MAX_ATTEMPT + 1)]
@@ -103,6 +104,14 @@ class StoryForm(BaseForm):
         Length(min=BODY_MIN, max=BODY_MAX, message=f"Write {BODY_MIN} to {BODY_MAX:,} characters.")],
         description="Markdown: **bold**, *italic*, lists, tables, [links](https://…). No recalled exam questions.")
     submission_key = HiddenField()
+    # Shown only to a moderator editing someone else's story (the edit view ignores them otherwise). The box is
+    # ticked on the form: a moderator edits another member's story to take something out, so by default the
+    # versions that still hold it are hidden too.
+    hide_replaced = BooleanField("Hide the replaced version from readers", default=True,
+                                 description="Readers see that a moderator hid a version, not what it said; "
+                                             "moderators still see it. Untick to keep the old versions public.")
+    reason = StringField("Why you edit it (public, in the moderation log)", filters=[strip_or_none],
+                         validators=[Length(max=REASON_MAX)], description="Optional. Also the reason for hiding.")
     publish = SubmitField("Publish")
     preview = SubmitField("Preview")
     add_resource = SubmitField("Add another resource")

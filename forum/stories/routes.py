@@ -4,6 +4,7 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import catalogue, charts, exam, loaders, markup, permissions, threads, vote_buttons, votes
 from ..caching import cached_for_anonymous
@@ -12,21 +13,55 @@ from ..database import insert_ignoring_duplicates
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..models import Revision, SavedStory, Story, utcnow
-from ..posting_limits import story_limit_exceeded
+from ..posting_limits import edit_limit_exceeded, preview_limit_exceeded, story_limit_exceeded
 from ..security import safe_next_url
 from ..similar import similar_stories
 from ..urls import story_url, user_url
 from . import bp, listing, writing
-from .forms import StoryForm
+from .forms import BODY_MAX, StoryForm
 
 DRAFT_CLEAR_KEY = "clear_draft"  # session flag: the next story page tells the browser to drop its saved draft
 
 
 def render_form(form: StoryForm, *, story: Story | None = None, status: int = 200, preview: str | None = None):
     assessments = list(form.assessments.values())
-    return render_template("stories/form.html", form=form, story=story, preview=preview,
+    moderating = story is not None and permissions.edits_as_moderator(current_user, story)
+    return render_template("stories/form.html", form=form, story=story, preview=preview, moderating=moderating,
                            resource_names=catalogue.all_resources(), assessments=assessments,
                            steps=exam.STEPS), status
+
+
+def render_form_later(form: StoryForm, *, story: Story | None = None, retry_after: int, message: str):
+    """A 429 that gives the writer everything back, says why, and says when to press again (Retry-After)."""
+    form.form_errors.append(message)
+    response = make_response(render_form(form, story=story, status=429))
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def render_preview(form: StoryForm, *, story: Story | None = None):
+    """The form with the body rendered, once the checks that keep a preview cheap have passed, all before the
+    Markdown is touched: a signed-in member who may post, a body no longer than a story may be, and the member's
+    preview allowance. No other field is checked, so a half-written story can be previewed, and a preview never
+    spends the story allowance."""
+    if not current_user.is_authenticated:
+        form.form_errors.append("You were signed out. Sign in in another tab, then press Preview again: "
+                                "everything you wrote is still here.")
+        return render_form(form, story=story, status=401)
+    if not permissions.can_post(current_user):
+        form.form_errors.append("Your account is suspended, so this story cannot be previewed. Your text is below.")
+        return render_form(form, story=story, status=403)
+    body = form.body.data or ""
+    if len(body) > BODY_MAX:
+        form.body.errors = [f"Write at most {BODY_MAX:,} characters; this is {len(body):,}. Shorten it to "
+                            f"preview or publish it."]
+        return render_form(form, story=story, status=400)
+    retry_after = preview_limit_exceeded(current_user)
+    if retry_after:
+        return render_form_later(form, story=story, retry_after=retry_after,
+                                 message="You have asked for many previews in a short time. Wait a few minutes "
+                                         "and press Preview again; your story is kept here.")
+    return render_form(form, story=story, preview=markup.render(body))
 
 
 @bp.route("/stories")
@@ -55,7 +90,7 @@ def new():
     if form.wants_more_rows():
         return render_form(form)
     if form.preview.data:
-        return render_form(form, preview=markup.render(form.body.data or ""))
+        return render_preview(form)
     if not current_user.is_authenticated:
         form.form_errors.append("You were signed out. Sign in in another tab, then press Publish again: "
                                 "everything you wrote is still here.")
@@ -70,11 +105,9 @@ def new():
         return redirect(story_url(existing))
     retry_after = story_limit_exceeded(current_user)
     if retry_after:
-        form.form_errors.append("You have posted several stories in a short time. Wait a few minutes and press "
-                                "Publish again; your story is kept here.")
-        response = make_response(render_form(form, status=429))
-        response.headers["Retry-After"] = str(retry_after)
-        return response
+        return render_form_later(form, retry_after=retry_after,
+                                 message="You have posted several stories in a short time. Wait a few minutes and "
+                                         "press Publish again; your story is kept here.")
     first = is_first_story(current_user)  # asked before the new row exists (autoflush would count it)
     story = writing.create_story(author=current_user, form=form)
     story.awaiting_review = first
@@ -111,10 +144,11 @@ def find_submitted(submission_key: str | None) -> Story | None:
 @cached_for_anonymous
 def show(story_id: int, slug: str | None = None):
     story = loaders.story_or_404(story_id, details=True)
+    if story.status != "published" and not permissions.can_see_story(current_user, story):
+        # before the slug redirect: the slug is the title, which a removed story no longer shows
+        return render_template("stories/gone.html", story=story), 410
     if slug != story.slug:
         return redirect(story_url(story), 301)
-    if story.status != "published" and not permissions.can_see_story(current_user, story):
-        return render_template("stories/gone.html", story=story), 410
     chart = practice_chart(story)
     clear_draft = session.pop(DRAFT_CLEAR_KEY, None) if DRAFT_CLEAR_KEY in session else None
     sort = request.args.get("comments", "top")
@@ -169,10 +203,18 @@ def edit(story_id: int):
     if form.wants_more_rows():
         return render_form(form, story=story)
     if form.preview.data:
-        return render_form(form, story=story, preview=markup.render(form.body.data or ""))
+        return render_preview(form, story=story)
     if not form.validate():
         return render_form(form, story=story, status=400)
-    writing.update_story(story=story, form=form, editor=current_user)
+    retry_after = edit_limit_exceeded(current_user)
+    if retry_after:
+        return render_form_later(form, story=story, retry_after=retry_after,
+                                 message="You have saved many edits in a short time. Wait a few minutes and press "
+                                         "Save changes again; your changes are kept here.")
+    moderating = permissions.edits_as_moderator(current_user, story)
+    writing.update_story(story=story, form=form, editor=current_user,
+                         reason=(form.reason.data or "") if moderating else "",
+                         hide_replaced=moderating and form.hide_replaced.data)
     db.session.flush()
     writing.refresh_counts_for(story)
     db.session.commit()
@@ -212,8 +254,11 @@ def revisions(story_id: int):
         abort(404)  # a page that is gone to this reader has no history to show either
     rows = list(db.session.scalars(sa.select(Revision).where(Revision.item_type == "story",
                                                              Revision.item_id == story.id)
+                                   .options(joinedload(Revision.hidden_by))
                                    .order_by(Revision.created_at.desc(), Revision.id.desc())))
-    return render_template("stories/revisions.html", story=story, revisions=rows)
+    return render_template("stories/revisions.html", story=story, revisions=rows,
+                           show_hidden=permissions.can_see_hidden_revision(current_user),
+                           hiding=permissions.can_moderate(current_user))
 
 
 def is_saved(story_id: int) -> bool:

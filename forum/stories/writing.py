@@ -17,16 +17,44 @@ def create_story(*, author: User, form: StoryForm) -> Story:
     return story
 
 
-def update_story(*, story: Story, form: StoryForm, editor: User, reason: str = "") -> None:
-    """Keep the old text as a revision, apply the form, and log the edit when it is not the author's own."""
+def update_story(*, story: Story, form: StoryForm, editor: User, reason: str = "",
+                 hide_replaced: bool = False) -> None:
+    """Keep the old text as a revision (when the title or text changed), apply the form, and log the edit when it
+    is not the author's own.
+
+    hide_replaced is a moderator's redaction: the version this edit replaces and every earlier one are hidden from
+    everyone but moderators, since they still hold what the edit took out, each hide logged with the edit's reason.
+    """
+    replaced = None
     if (story.title, story.body) != (form.title.data, form.body.data):
-        db.session.add(Revision(item_type="story", item_id=story.id, title=story.title, body=story.body,
-                                editor=editor))
-    apply_form(story, form)
+        replaced = Revision(item_type="story", item_id=story.id, title=story.title, body=story.body, editor=editor)
+        db.session.add(replaced)
+    apply_form(story, form)  # renders the Markdown before anything here writes (forum/database.py)
     story.edited_at = utcnow()
-    if editor.id != story.author_id:
-        moderation.record(actor=editor, action="edit_story", target_type="story", target_id=story.id,
-                          target_label=story.title, reason=reason or "edited by a moderator")
+    if editor.id == story.author_id:
+        return
+    reason = reason or "edited by a moderator"
+    moderation.record(actor=editor, action="edit_story", target_type="story", target_id=story.id,
+                      target_label=story.title, reason=reason)
+    if hide_replaced and replaced is not None:
+        db.session.flush()  # the new revision's id, for the log
+        shown = db.session.scalars(sa.select(Revision).where(
+            Revision.item_type == "story", Revision.item_id == story.id, Revision.hidden_at.is_(None))).all()
+        for revision in shown:
+            hide_revision(revision, actor=editor, reason=reason)
+
+
+def hide_revision(revision: Revision, *, actor: User, reason: str) -> None:
+    """A redaction: the version is shown to moderators only from now on. The public log names it by number."""
+    revision.hidden_at, revision.hidden_by_id, revision.hidden_reason = utcnow(), actor.id, reason
+    moderation.record(actor=actor, action="hide_revision", target_type="revision", target_id=revision.id,
+                      reason=reason)
+
+
+def unhide_revision(revision: Revision, *, actor: User, reason: str) -> None:
+    revision.hidden_at, revision.hidden_by_id, revision.hidden_reason = None, None, ""
+    moderation.record(actor=actor, action="unhide_revision", target_type="revision", target_id=revision.id,
+                      reason=reason)
 
 
 def apply_form(story: Story, form: StoryForm) -> None:

@@ -348,7 +348,8 @@ def test_sixty_thousand_characters_of_mixed_markdown_render():
               "| a | b |\n|--|--|\n| 1 | 2 |\n\n")
     source = (sample * (60_000 // len(sample) + 1))[:60_000]
     out = render(source)
-    assert out.count("<h3>") >= 60_000 // len(sample)
+    # Past the caps (test_markup_bounds.py) the rest is plain text: every heading is there, rendered or as typed.
+    assert out.count("Week 3") == source.count("Week 3") and out.count("<h3>") > 0
     assert markup._clean(out) == out
 
 

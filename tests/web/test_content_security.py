@@ -281,3 +281,13 @@ def test_comment_edits_are_limited_and_the_refused_text_is_kept(app):
     assert "Version 31, kept for later" in response.get_data(as_text=True)
     assert fresh(comment).body == "Version 30"
 
+
+
+def test_a_removed_story_does_not_redirect_to_its_title(client):
+    """The slug is the title: a removed story's bare address answers 410 itself instead of a 301 that names it."""
+    story = make_story(title="Secret recalled questions", status="removed", status_reason="recalled exam content")
+    for url in (f"/stories/{story.id}", f"/stories/{story.id}-wrong-slug"):
+        response = client.get(url)
+        assert response.status_code == 410, url
+        assert "recalled-questions" not in response.headers.get("Location", "")
+        assert "Secret recalled" not in response.get_data(as_text=True)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from forum import create_app
 from forum.extensions import db
-from forum.models import Feature, Hub, ModAction, Report, Resource, Story, User
+from forum.models import Feature, Hub, ModAction, Report, Resource, Revision, Story, User
 from tests.builders import get_csrf, make_comment, make_resource, make_story, make_user, sign_in
 
 PUBLIC, MEMBER, MODERATOR, ADMIN = "public", "member", "moderator", "admin"
@@ -47,6 +47,7 @@ ACCESS = {
     "mod.move_feature": MODERATOR, "mod.unfeature": MODERATOR, "mod.edit_hub": MODERATOR,
     "mod.add_resource": MODERATOR, "mod.edit_resource": MODERATOR, "mod.merge_resource": MODERATOR,
     "mod.resource_suggestions": MODERATOR,
+    "mod.revision_visibility": MODERATOR,
     "mod.users": ADMIN,
 }
 
@@ -75,7 +76,8 @@ def url_for_rule(rule: str, ids: dict) -> str:
     values = {"story_id": ids["story"], "comment_id": ids["comment"], "feature_id": ids["feature"],
               "target_type": "story", "target_id": ids["story"], "action": "remove",
               "slug": "home" if "/hubs/" in rule else ids["slug"]}
-    url = rule
+    values["revision_id"] = ids["revision"]
+    url = rule.replace("<any(hide, unhide):action>", "hide")
     for name, value in values.items():
         for converter in ("<int:", "<any(story, comment):", "<"):
             url = url.replace(f"{converter}{name}>", str(value))
@@ -103,7 +105,12 @@ def rows(app):
     feature = Feature(hub_id=hub.id, story_id=story.id, position=1, headline="A headline", teaser="A teaser")
     db.session.add(feature)
     db.session.commit()
-    return {"story": story.id, "comment": comment.id, "feature": feature.id, "slug": resource.slug}
+    revision = Revision(item_type="story", item_id=story.id, title=story.title, body="An earlier version.",
+                        editor_id=story.author_id)
+    db.session.add(revision)
+    db.session.commit()
+    return {"story": story.id, "comment": comment.id, "feature": feature.id, "slug": resource.slug,
+            "revision": revision.id}
 
 
 def client_as(app, who: str):
