@@ -2,7 +2,7 @@
 import sqlite3
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context, has_request_context, request
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 # How long to wait for PostgreSQL to accept a connection: a request during an outage fails fast with a 503

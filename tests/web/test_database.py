@@ -1,5 +1,4 @@
 """The schema comes from migrations alone, and SQLite is set up for a web server."""
-import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
