@@ -1,4 +1,5 @@
 """The schema comes from migrations alone, and SQLite is set up for a web server."""
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -26,3 +27,29 @@ def test_sqlite_runs_wal_with_foreign_keys_and_busy_timeout(sqlite_app):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_the_look_alike_migration_keeps_colliding_accounts_and_reports_them(tmp_path, capsys):
+    """0008 gives every account its confusable-folded key; accounts that already look alike keep their names (the
+    first holds the key, later ones '<key>~<id>') and the upgrade names each collision."""
+    from flask_migrate import upgrade
+
+    from forum import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key-not-for-production",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}", "MAIL_OUTBOX": str(tmp_path)})
+    with app.app_context():
+        upgrade(revision="0007_insights_index")
+        users = sa.table("users", sa.column("username"), sa.column("username_key"), sa.column("email"),
+                         sa.column("password_hash"), sa.column("created_at"))
+        with db.engine.begin() as conn:
+            for name in ("dr_okafor", "maya", "Dr-0kafor"):
+                conn.execute(users.insert().values(username=name, username_key=name.casefold(),
+                                                   email=f"{name}@example.org", password_hash="x",
+                                                   created_at=sa.func.current_timestamp()))
+        upgrade()
+        with db.engine.connect() as conn:
+            folds = dict(conn.execute(sa.text("SELECT username, username_fold FROM users ORDER BY id")).all())
+        db.engine.dispose()
+    assert folds == {"dr_okafor": "dr-okafor", "maya": "maya", "Dr-0kafor": "dr-okafor~3"}
+    assert "'Dr-0kafor' (id 3) looks like 'dr_okafor' (id 1)" in capsys.readouterr().out
