@@ -3,7 +3,6 @@
 Two gunicorns, each its own master and worker, stand in for two hosts behind a proxy: they share the database
 and the Redis server and nothing else. With the in-process defaults each would count and cache on its own.
 """
-import os
 import uuid
 
 import pytest
@@ -12,23 +11,7 @@ import redis
 from tests.builders import csrf_token_from, make_story, make_user
 from tests.concurrency.conftest import running_server
 
-REQUIRE_SERVICES = os.environ.get("FORUM_REQUIRE_SERVICES") == "1"
 PUBLIC_HOST = "forum.example"  # behind a proxy every host sees the site's public name
-
-
-@pytest.fixture
-def redis_url():
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        if REQUIRE_SERVICES:
-            raise RuntimeError(f"FORUM_REQUIRE_SERVICES=1 but Redis at {url} is unreachable: {error}") from error
-        pytest.skip(f"no Redis at {url}")
-    finally:
-        client.close()
-    return url
 
 
 @pytest.fixture

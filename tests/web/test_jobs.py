@@ -2,7 +2,6 @@
 with Redis it goes through an RQ queue, whose worker retries it and keeps what failed for good."""
 import json
 import logging
-import os
 import uuid
 from datetime import datetime
 
@@ -16,7 +15,6 @@ from forum.urls import external_url
 from tests.builders import make_story, make_user, post_form, sign_in
 from tests.conftest import IsolatedClient
 
-REQUIRE_SERVICES = os.environ.get("FORUM_REQUIRE_SERVICES") == "1"
 RAN: list[dict] = []  # what the test jobs saw when they ran, in order
 
 
@@ -174,16 +172,11 @@ def test_an_unreachable_queue_loses_no_job(probe_app, caplog):
 # With Redis: an RQ queue of this test's own, worked by an RQ worker in this process.
 
 @pytest.fixture
-def redis_queue(probe_app):
-    redis = pytest.importorskip("redis")
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+def redis_queue(probe_app, redis_url):
+    import redis
+
+    url = redis_url
     client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        if REQUIRE_SERVICES:
-            raise RuntimeError(f"FORUM_REQUIRE_SERVICES=1 but Redis at {url} is unreachable: {error}") from error
-        pytest.skip(f"no Redis at {url}")
     probe_app.config.update(JOBS_REDIS_URL=url, JOBS_QUEUE=f"sstest{uuid.uuid4().hex[:8]}:jobs")
     queue = jobs.queue(probe_app)
     yield queue
