@@ -16,13 +16,9 @@ from ..urls import external_url
 def send_reset_link(address: str) -> None:
     """Mail a reset link to the account that uses address (already normalised), if one does; else nothing."""
     user = db.session.scalar(sa.select(User).where(User.email == address))
-    if user is None:
-        return
-    link = _issue_link(user, purpose="reset", endpoint="auth.reset_password")
-    mail.send_later(to=user.email, subject="Choose a new Step Stories password",
-                    body=render_template("auth/reset_email.txt", user=user, link=link))
-    db.session.commit()
-    security_event("password_reset_link_sent", user_id=user.id)
+    if user is not None:
+        _mail_link(user, purpose="reset", endpoint="auth.reset_password", template="auth/reset_email.txt",
+                   subject="Choose a new Step Stories password", event="password_reset_link_sent")
 
 
 @job
@@ -30,16 +26,16 @@ def send_sign_in_link(user_id: int) -> None:
     """Mail the account a one-time sign-in link (its password was typed right from a new address while the account
     was under attack, forum.auth.login_limits)."""
     user = db.session.get(User, user_id)
-    if user is None:
-        return
-    link = _issue_link(user, purpose="sign_in", endpoint="auth.sign_in_link")
-    mail.send_later(to=user.email, subject="Your Step Stories sign-in link",
-                    body=render_template("auth/sign_in_email.txt", user=user, link=link))
-    db.session.commit()
-    security_event("sign_in_link_sent", user_id=user.id)
+    if user is not None:
+        _mail_link(user, purpose="sign_in", endpoint="auth.sign_in_link", template="auth/sign_in_email.txt",
+                   subject="Your Step Stories sign-in link", event="sign_in_link_sent")
 
 
-def _issue_link(user: User, *, purpose: str, endpoint: str) -> str:
+def _mail_link(user: User, *, purpose: str, endpoint: str, template: str, subject: str, event: str) -> None:
+    """Issue a single-use link of this purpose, mail it to the account's address, and log that it went."""
     row, secret = PasswordResetToken.issue(user, purpose)
     db.session.add(row)
-    return external_url(endpoint, token=secret)
+    link = external_url(endpoint, token=secret)
+    mail.send_later(to=user.email, subject=subject, body=render_template(template, user=user, link=link))
+    db.session.commit()
+    security_event(event, user_id=user.id)
