@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     caching.init_app(app)
+    app.after_request(caching.mark_writer)
     jobs.init_app(app)
     login_manager.init_app(app)
     init_login_manager(login_manager)
@@ -104,9 +105,11 @@ def register_security(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import labels, permissions, urls
+    from . import caching, labels, permissions, personal, urls
 
+    personal.register()
     app.jinja_env.globals.update(
+        hole=caching.hole,
         can_post=permissions.can_post,
         can_moderate=permissions.can_moderate,
         can_see_email=permissions.can_see_email,

@@ -1,144 +1,412 @@
-"""The page cache for anonymous readers, and the one rule that keeps it honest: a committed write retires it.
+"""The page cache: pages answered from memory for anonymous readers and members alike, retired by exactly the
+writes that change them.
 
-Most visitors read without signing in, and what they see depends only on the URL and the data. A view marked
-`@cached_for_anonymous` answers such a visitor from the cache when it can. Entries are keyed by the *cache
-generation*, a number in the database (forum.models.CacheGeneration) that every transaction which writes raises
-as its last statement, so a page cached before a write is never served after it, whichever process or host
-cached it. Entries also expire after CACHE_DEFAULT_TIMEOUT seconds, which bounds what no write announces.
+**Scopes.** Every cached page and value is keyed by the version numbers of the scopes it shows: "site" (always),
+"listings" (which stories exist and what their cards say), "search", "insights", and "story:<id>" (one story's page
+and thread). The numbers live in the database (forum.models.CacheVersion), so a write in one gunicorn worker
+retires the pages every other worker and host holds. A committed transaction raises the scopes it declared with
+`retire(...)`, inside the transaction, so the numbers move with the data or not at all; a transaction that wrote
+and declared nothing raises "site", which retires everything: a forgotten declaration costs speed, never truth.
+The hot writes declare narrowly: a vote or a comment on story 17 raises "story:17" only.
 
-What is never cached: signed-in visitors (or anyone with a remember-me cookie), requests or pages carrying a
-flashed message, responses that set a cookie or render a CSRF token (a token belongs to one session), anything
-but a 200, streamed bodies.
+**Bounded staleness.** Listings, search results, profiles and feeds show counts (votes, comments) that every vote
+changes. They are keyed by "listings" or "search" (new, edited or removed stories raise those at once) and kept at
+most STALE_SECONDS, so a count there is at most that old for other readers. Whoever wrote sees their own write at
+once: a request that commits a write marks the writer's session, and for STALE_SECONDS that reader's pages are
+built afresh (and stored, since a fresh page is right for everyone).
 
-`memoize(name, fn, *args)` keeps any other computed value (the insights aggregates) under the same generation.
-The backend is Flask-Caching: in-process SimpleCache by default, Redis when REDIS_URL is set.
+**Members.** A page marked `members=True` is cached per *viewer class* (anonymous, member, banned, moderator,
+admin: what the permission predicates decide without knowing who you are), rendered with a stand-in viewer of that
+class who owns nothing and voted for nothing. What is personal lives in *holes*: `{% call hole("name", args) %}`
+in a template marks a part (the account menu, a story's vote and save buttons, a comment's actions), and each
+request fills the holes of the stored page for its reader, re-rendering only what differs (HOLES below, filled by
+forum/personal.py). The reader's CSRF token replaces a placeholder. A page is built as usual, never stored, when
+the session carries a one-shot message (a flash, a draft to clear).
+
+**Keys and memory.** A cached view names the query parameters it reads (`params`); the others are removed from
+the request before the view runs, so `?junk=1` is the same page and the same entry. The in-process backend is an
+LRU bounded in entries and bytes (CACHE_MAX_BYTES); an entry above CACHE_MAX_ENTRY_BYTES is not stored. With Redis
+(REDIS_URL), entries expire and Redis's own memory policy bounds them.
+
+`memoize(name, fn, *args, scopes=..., timeout=...)` keeps any other computed value under the same rules.
 """
-from collections.abc import Callable
+import pickle
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from functools import wraps
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from cachelib import BaseCache
 from flask import Flask, Response, current_app, g, has_request_context, make_response, request, session
 from flask_caching import Cache
-from sqlalchemy.orm import Session
+from markupsafe import Markup
+from werkzeug.datastructures import ImmutableMultiDict
 
 from .extensions import db
 
 cache = Cache()
-WRITES = "cache_generation_writes"  # session.info flag: this transaction wrote something
+
+SITE, LISTINGS, SEARCH, INSIGHTS = "site", "listings", "search", "insights"
+STALE_SECONDS = 15  # the most a count in a listing, search result or feed lags behind for other readers
+RETIRES = "cache_retires"  # session.info: the scopes this transaction declared it changes
+WROTE = "cache_wrote"  # session.info: this transaction wrote something
+FRESH_SESSION_KEY = "_wrote_at"  # the reader wrote at this time: build their stale-kept pages afresh for a while
 SIGNED_IN_SESSION_KEY = "_user_id"  # Flask-Login's
-FLASHES_SESSION_KEY = "_flashes"  # Flask's
+ONE_SHOT_SESSION_KEYS = {"_flashes"}  # a page showing one of these is built for this request only
 UNCACHED_HEADERS = {"set-cookie", "content-length", "vary"}
+CSRF_PLACEHOLDER = "\x1fcsrf\x1f"
+HOLE_OPEN, HOLE_CLOSE = "<!--\x1fhole ", "<!--\x1f/hole-->"
+_HOLE = re.compile(r"<!--\x1fhole ([a-z_]+) ([0-9 ]*)-->(.*?)<!--\x1f/hole-->", re.S)
+HOLES: dict[str, Callable[..., str | None]] = {}  # name -> filler(*int args): the reader's HTML, or None to keep
+
+
+def story(story_id: int) -> str:
+    return f"story:{story_id}"
 
 
 def init_app(app: Flask) -> None:
     cache.init_app(app)
 
 
-def current_generation() -> int:
-    """The generation, read once per GET (a page and the values it memoises share the read; a GET never writes,
-    which a test guards) and afresh everywhere else."""
-    from .models import CacheGeneration
+# --- the in-process backend -----------------------------------------------------------------------------------
 
+class BoundedMemoryCache(BaseCache):
+    """An LRU of pickled values, bounded in entries and in bytes (SimpleCache bounds only entries, and one page
+    can weigh a megabyte). One per process; thread-safe."""
+
+    def __init__(self, max_entries: int = 2000, max_bytes: int = 64 * 2**20, max_entry_bytes: int = 2 * 2**20,
+                 default_timeout: int = 300) -> None:
+        super().__init__(default_timeout)
+        self.max_entries, self.max_bytes, self.max_entry_bytes = max_entries, max_bytes, max_entry_bytes
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def get(self, key: str):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            expires, data = entry
+            if expires and expires < time.monotonic():
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+        return pickle.loads(data)
+
+    def set(self, key: str, value, timeout: int | None = None) -> bool:
+        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        if len(data) > self.max_entry_bytes:
+            self.delete(key)
+            return False
+        timeout = self._normalize_timeout(timeout)
+        expires = time.monotonic() + timeout if timeout else 0
+        with self._lock:
+            self._drop(key)
+            self._entries[key] = (expires, data)
+            self._bytes += len(data)
+            while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
+                self._drop(next(iter(self._entries)))
+        return True
+
+    def add(self, key: str, value, timeout: int | None = None) -> bool:
+        if self.has(key):
+            return False
+        return self.set(key, value, timeout)
+
+    def delete(self, key: str) -> bool:
+        with self._lock:
+            return self._drop(key)
+
+    def has(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def clear(self) -> bool:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+        return True
+
+    def _drop(self, key: str) -> bool:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry[1])
+        return entry is not None
+
+
+def bounded_memory_cache(app: Flask, config: dict, args: list, kwargs: dict) -> BoundedMemoryCache:
+    """Flask-Caching's factory hook (CACHE_TYPE = "forum.caching.bounded_memory_cache")."""
+    return BoundedMemoryCache(max_entries=config.get("CACHE_THRESHOLD", 2000),
+                              max_bytes=config.get("CACHE_MAX_BYTES", 64 * 2**20),
+                              max_entry_bytes=config.get("CACHE_MAX_ENTRY_BYTES", 2 * 2**20),
+                              default_timeout=config.get("CACHE_DEFAULT_TIMEOUT", 300))
+
+
+# --- versions: what a write retires ---------------------------------------------------------------------------
+
+def retire(*scopes: str) -> None:
+    """Declare what this transaction changes (none: nothing any page shows). See the module docstring."""
+    db.session.info.setdefault(RETIRES, set()).update(scopes)
+
+
+def versions(scopes: Iterable[str]) -> tuple[int, ...]:
+    """The numbers of these scopes ("site" first), in one query; a GET reads each scope once (a page and the values
+    it memoises share the read, and a GET never writes, which a test guards)."""
+    from .models import CacheVersion
+
+    wanted = list(dict.fromkeys([SITE, *scopes]))
     reading = has_request_context() and request.method in {"GET", "HEAD"}
-    if reading and "cache_generation" in g:
-        return g.cache_generation
-    value = db.session.scalar(sa.select(CacheGeneration.value).where(CacheGeneration.id == 1)) or 0
-    if reading:
-        g.cache_generation = value
-    return value
+    known = g.setdefault("cache_versions", {}) if reading else {}
+    missing = [s for s in wanted if s not in known]
+    if missing:
+        found = dict(db.session.execute(sa.select(CacheVersion.scope, CacheVersion.value)
+                                        .where(CacheVersion.scope.in_(missing))).tuples().all())
+        known.update({s: found.get(s, 0) for s in missing})
+    return tuple(known[s] for s in wanted)
 
 
-def bump_generation(session: Session) -> None:
-    from .models import CacheGeneration
+def _raise(session, scopes: set[str]) -> None:
+    from .models import CacheVersion
 
-    table = CacheGeneration.__table__
-    session.execute(sa.update(table).where(table.c.id == 1).values(value=table.c.value + 1))  # row from 0006
+    table = CacheVersion.__table__
+    dialect = session.get_bind().dialect.name
+    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
+    for scope in sorted(scopes):  # one order in every transaction: PostgreSQL's row locks cannot deadlock
+        statement = insert(table).values(scope=scope, value=1)
+        session.execute(statement.on_conflict_do_update(index_elements=[table.c.scope],
+                                                        set_={"value": table.c.value + 1}))
 
 
 def reset() -> None:
-    """Forget every cached entry and restore the generation row; the test suite empties the database this way."""
-    from .models import CacheGeneration
-
+    """Forget every cached entry; the test suite empties the database this way."""
     cache.clear()
-    if db.session.get(CacheGeneration, 1) is None:
-        db.session.add(CacheGeneration(id=1, value=0))
-        db.session.commit()
 
 
-@sa.event.listens_for(Session, "after_flush")
-def _note_flushed_writes(session: Session, flush_context) -> None:
+@sa.event.listens_for(db.session, "after_flush")
+def _note_flushed_writes(session, flush_context) -> None:
     if session.new or session.dirty or session.deleted:
-        session.info[WRITES] = True
+        session.info[WROTE] = True
 
 
-@sa.event.listens_for(Session, "do_orm_execute")
+@sa.event.listens_for(db.session, "do_orm_execute")
 def _note_statement_writes(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[WRITES] = True
+        state.session.info[WROTE] = True
 
 
-@sa.event.listens_for(Session, "before_commit")
-def _bump_on_commit(session: Session) -> None:
-    """Raise the generation inside the transaction that wrote: it commits with the data or not at all.
-
-    Taken last, the row lock cannot deadlock: a transaction holding it waits for no other lock.
-    """
+@sa.event.listens_for(db.session, "before_commit")
+def _raise_on_commit(session) -> None:
+    """Raise the declared scopes (or "site") inside the transaction that wrote, last: the rows are then locked
+    until commit by a transaction that waits for nothing else."""
     session.flush()
-    if session.info.pop(WRITES, False):
-        bump_generation(session)
-        session.info.pop(WRITES, None)
+    declared = session.info.pop(RETIRES, None)
+    if session.info.pop(WROTE, False):
+        scopes = {SITE} if declared is None else declared
+        if scopes:
+            _raise(session, scopes)
+        session.info.pop(WROTE, None)
+        if has_request_context():
+            g.cache_wrote = True
 
 
-@sa.event.listens_for(Session, "after_rollback")
-def _forget_rolled_back_writes(session: Session) -> None:
-    session.info.pop(WRITES, None)
+@sa.event.listens_for(db.session, "after_rollback")
+def _forget_rolled_back_writes(session) -> None:
+    session.info.pop(WROTE, None)
+    session.info.pop(RETIRES, None)
 
 
-def _is_anonymous_request() -> bool:
-    if request.method not in {"GET", "HEAD"}:
-        return False
-    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
-        return False
-    return SIGNED_IN_SESSION_KEY not in session and FLASHES_SESSION_KEY not in session
+def mark_writer(response: Response) -> Response:
+    """after_request: a reader whose request wrote sees fresh pages for STALE_SECONDS (see the module docstring)."""
+    if g.get("cache_wrote") and SIGNED_IN_SESSION_KEY in session:
+        session[FRESH_SESSION_KEY] = int(time.time())
+    return response
+
+
+def _wrote_lately() -> bool:
+    wrote_at = session.get(FRESH_SESSION_KEY)
+    return isinstance(wrote_at, int) and time.time() - wrote_at < STALE_SECONDS
+
+
+# --- pages ----------------------------------------------------------------------------------------------------
+
+def hole(name: str, *args: int, caller: Callable[[], str]) -> Markup:
+    """`{% call hole("name", id) %}default{% endcall %}`: the default as the stand-in viewer sees it, marked so each
+    reader's request can put theirs in its place."""
+    body = caller()
+    if not g.get("cache_recording_holes"):
+        return Markup(body)
+    return Markup(f"{HOLE_OPEN}{name} {' '.join(str(int(a)) for a in args)}-->{body}{HOLE_CLOSE}")
+
+
+def _split(body: str) -> list:
+    """The stored form of a page: literal text and (name, args, default) holes, alternating."""
+    parts, at = [], 0
+    for match in _HOLE.finditer(body):
+        parts.append(body[at:match.start()])
+        parts.append((match.group(1), tuple(int(a) for a in match.group(2).split()), match.group(3)))
+        at = match.end()
+    parts.append(body[at:])
+    return parts
+
+
+def _fill(parts: list, csrf: bool) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        else:
+            name, args, default = part
+            filled = HOLES[name](*args)
+            out.append(default if filled is None else str(filled))
+    body = "".join(out)
+    if csrf:
+        from flask_wtf.csrf import generate_csrf
+
+        body = body.replace(CSRF_PLACEHOLDER, generate_csrf())
+    return body
+
+
+def viewer_class(user) -> str:
+    from . import permissions
+
+    if not permissions.is_signed_in(user):
+        return "anonymous"
+    if not permissions.can_post(user):
+        return "banned"
+    if permissions.can_change_roles(user):
+        return "admin"
+    return "moderator" if permissions.can_moderate(user) else "member"
+
+
+class StandIn:
+    """The viewer a members' page is built for: signed in, of one class, owning and having voted for nothing."""
+
+    is_authenticated, is_active, is_anonymous = True, True, False
+    id = 0  # no account has id 0
+    username = ""
+    unread_notifications = 0
+
+    def __init__(self, kind: str) -> None:
+        self.is_banned = kind == "banned"
+        self.is_moderator = kind in {"moderator", "admin"}
+        self.is_admin = kind == "admin"
+        self.role = {"admin": "admin", "moderator": "moderator"}.get(kind, "member")
+
+    def get_id(self) -> str:
+        return "0"
+
+
+def _only_params(params: tuple[str, ...]) -> str:
+    """Drop every query parameter the view does not read, and return the rest, normalised, for the key."""
+    kept = [(name, value) for name in sorted(params) for value in request.args.getlist(name)]
+    if len(kept) != len(list(request.args.items(multi=True))):
+        request.args = ImmutableMultiDict(kept)  # the view sees only what the key holds
+    return urlencode(kept)
+
+
+def cached_page(*, scopes: Callable[..., Iterable[str]] | Iterable[str] = (LISTINGS,),
+                params: Iterable[str] = (), members: bool = False, stale: bool | None = None,
+                unless_session: Iterable[str] = ()) -> Callable:
+    """Serve this GET view from the cache; see the module docstring.
+
+    scopes: the scopes the page shows (a function of the view's arguments, or a list); "site" is always added.
+    params: the query parameters the view reads. members: cache signed-in readers' pages too (the template keeps
+    what is personal in holes). stale: keep the page STALE_SECONDS at most (default: unless it names a story
+    scope, which every write to that story raises exactly). unless_session: more one-shot session keys.
+    """
+    params = tuple(params)
+    one_shot = ONE_SHOT_SESSION_KEYS | set(unless_session)
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if (not current_app.config["FORUM_PAGE_CACHE"] or request.method not in {"GET", "HEAD"}
+                    or any(key in session for key in one_shot)):
+                return view(*args, **kwargs)
+            kind = _viewer_kind()
+            if kind != "anonymous" and not members:
+                return view(*args, **kwargs)
+            shown = list(scopes(*args, **kwargs) if callable(scopes) else scopes)
+            keeps_stale = stale if stale is not None else not any(s.startswith("story:") for s in shown)
+            query = _only_params(params)
+            numbers = ".".join(map(str, versions(shown)))
+            key = f"page:{kind}:{request.path}?{query}:{'.'.join(shown)}={numbers}"
+            timeout = STALE_SECONDS if keeps_stale else None
+            stored = None if keeps_stale and _wrote_lately() else cache.get(key)
+            if stored is None:
+                stored, response = _build(view, args, kwargs, kind)
+                if stored is not None:
+                    cache.set(key, stored, timeout=timeout)
+                if stored is None or kind == "anonymous":
+                    return response
+                response.set_data(_fill(stored[0], stored[3]))
+                return response
+            parts, status, headers, csrf = stored
+            body = parts[0] if kind == "anonymous" else _fill(parts, csrf)
+            return Response(body, status=status, headers=headers)
+
+        wrapper.cached_page = {"params": params, "members": members}
+        return wrapper
+
+    return decorate
+
+
+def _viewer_kind() -> str:
+    if SIGNED_IN_SESSION_KEY not in session and not request.cookies.get(
+            current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return "anonymous"
+    from flask_login import current_user
+
+    return viewer_class(current_user)
+
+
+def _build(view: Callable, args: tuple, kwargs: dict, kind: str) -> tuple[tuple | None, Response]:
+    """Run the view (as the class's stand-in for members) and return (what to store or None, the response)."""
+    if kind == "anonymous":
+        response = make_response(view(*args, **kwargs))
+        if not _can_store(response) or "csrf_token" in g:
+            return None, response
+        return ([response.get_data(as_text=True)], response.status_code, _kept_headers(response), False), response
+    reader = g.get("_login_user")
+    g._login_user, g.cache_recording_holes = StandIn(kind), True
+    try:
+        response = make_response(view(*args, **kwargs))
+    finally:
+        g._login_user, g.cache_recording_holes = reader, False
+    if not _can_store(response):
+        return None, response
+    body = response.get_data(as_text=True)
+    token = g.get("csrf_token")
+    if token:
+        body = body.replace(token, CSRF_PLACEHOLDER)
+    return (_split(body), response.status_code, _kept_headers(response), bool(token)), response
 
 
 def _can_store(response: Response) -> bool:
-    return (response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers
-            and not session.modified and "csrf_token" not in g)
+    return response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers
 
 
-def _key() -> str:
-    return f"page:{current_generation()}:{request.url}"
+def _kept_headers(response: Response) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in response.headers if name.lower() not in UNCACHED_HEADERS]
 
 
-def cached_for_anonymous(view: Callable) -> Callable:
-    """Serve this view's page to anonymous readers from the cache; see the module docstring for the rules."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_app.config["FORUM_PAGE_CACHE"] or not _is_anonymous_request():
-            return view(*args, **kwargs)
-        key = _key()
-        stored = cache.get(key)
-        if stored is not None:
-            body, status, headers = stored
-            return Response(body, status=status, headers=headers)
-        response = make_response(view(*args, **kwargs))
-        if _can_store(response):
-            headers = [(name, value) for name, value in response.headers if name.lower() not in UNCACHED_HEADERS]
-            cache.set(key, (response.get_data(), response.status_code, headers))
-        return response
-
-    return wrapper
-
-
-def memoize(name: str, compute: Callable, *args):
-    """compute(*args), kept until the next write (or the timeout). Arguments must have a stable repr."""
+def memoize(name: str, compute: Callable, *args, scopes: Iterable[str] = (), timeout: int | None = None):
+    """compute(*args), kept until a write raises one of its scopes ("site" always counts) or the timeout.
+    Arguments must have a stable repr; the value must pickle (ids and numbers, not ORM objects)."""
     if not current_app.config["FORUM_PAGE_CACHE"]:
         return compute(*args)
-    key = f"memo:{current_generation()}:{name}:{args!r}"
+    scopes = tuple(scopes)
+    key = f"memo:{name}:{args!r}:{'.'.join(scopes)}={'.'.join(map(str, versions(scopes)))}"
     value = cache.get(key)
     if value is None:
         value = compute(*args)
-        cache.set(key, value)
+        cache.set(key, value, timeout=timeout)
     return value

@@ -41,7 +41,10 @@ def _cache_settings(redis_url: str | None, prefix: str) -> dict:
     common = {"CACHE_DEFAULT_TIMEOUT": int(os.environ.get("FORUM_CACHE_SECONDS", "300")), "CACHE_KEY_PREFIX": prefix}
     if redis_url:
         return {**common, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url}
-    return {**common, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
+    # An LRU bounded in bytes as well as entries: one page can weigh a megabyte (forum/caching.py).
+    return {**common, "CACHE_TYPE": "forum.caching.bounded_memory_cache", "CACHE_THRESHOLD": 2000,
+            "CACHE_MAX_BYTES": int(os.environ.get("FORUM_CACHE_MAX_MB", "48")) * 2**20,
+            "CACHE_MAX_ENTRY_BYTES": 2 * 2**20}
 
 
 def _base_url(production: bool) -> str:

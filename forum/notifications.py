@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask import render_template
 from sqlalchemy.orm import joinedload
 
-from . import mail
+from . import caching, mail
 from .extensions import db
 from .jobs import enqueue, job
 from .models import Comment, Notification, Story, User, utcnow
@@ -47,6 +47,7 @@ def mail_notification(notification_id: int) -> None:
 
 
 def mark_all_read(user: User) -> None:
+    caching.retire()  # the count shows only in the reader's own menu, a hole filled per request
     db.session.execute(sa.update(Notification).where(Notification.user_id == user.id,
                                                      Notification.read_at.is_(None)).values(read_at=utcnow()))
     db.session.execute(sa.update(User).where(User.id == user.id).values(unread_notifications=0))

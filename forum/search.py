@@ -25,6 +25,10 @@ RESOURCE_FACETS = 15  # the most used resources in the matched set; the rest are
 SORTS = {"relevance": "Relevance", "new": "New", "top": "Top"}  # orders and their tab labels
 
 
+PARAMS = ("q", "step", "resource", "outcome", "background", "attempt", "year", "score_min", "score_max", "sort",
+          "page")  # what SearchRequest.from_args reads
+
+
 @dataclass
 class SearchRequest:
     """What a reader asked for: the words (parsed by search_syntax), the facets, a sort and a page."""

@@ -52,8 +52,10 @@ def _newest(step: str | None = None) -> sa.Select:
 
 
 def similar_stories(story: Story, limit: int = 5) -> list[Story]:
-    """Up to `limit` published stories like `story`, never `story` itself, best first (kept until a write)."""
-    ids = caching.memoize("similar", lambda _id, _limit: [s.id for s in _similar(story, limit)], story.id, limit)
+    """Up to `limit` published stories like `story`, never `story` itself, best first (kept until a story is
+    written, edited or removed: the search scope; votes only reorder ties)."""
+    ids = caching.memoize("similar", lambda _id, _limit: [s.id for s in _similar(story, limit)], story.id, limit,
+                          scopes=(caching.SEARCH,), timeout=caching.STALE_SECONDS * 20)
     loaded = {s.id: s for s in db.session.scalars(
         sa.select(Story).where(Story.id.in_(ids)).options(selectinload(Story.resource_links)))}
     return [loaded[i] for i in ids if i in loaded]

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from . import markup, notifications
+from . import caching, markup, notifications
 from .extensions import db
 from .models import MAX_DEPTH, MAX_STORED_DEPTH, Comment, Revision, Story, User, path_segment, utcnow
 
@@ -63,7 +63,10 @@ def _sort(nodes: list[Node], sort: str) -> None:
 
 def add_comment(*, story: Story, author: User, body: str, parent: Comment | None,
                 submission_key: str | None) -> Comment:
-    """Insert a comment with its thread path, bump the story's count, and notify who should hear of it."""
+    """Insert a comment with its thread path, bump the story's count, and notify who should hear of it.
+
+    It retires the story's page only: listings show the new count within caching.STALE_SECONDS."""
+    caching.retire(caching.story(story.id))
     if parent is not None and parent.depth >= MAX_STORED_DEPTH:
         parent = db.session.get(Comment, parent.parent_id) or parent
     mentioned = mentioned_users(body)

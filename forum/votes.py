@@ -9,14 +9,17 @@ item, author) in every transaction, so PostgreSQL's row locks cannot deadlock be
 """
 import sqlalchemy as sa
 
-from . import ranking
+from . import caching, ranking
 from .database import insert_ignoring_duplicates
 from .extensions import db
 from .models import Comment, CommentVote, Story, StoryVote, User, utcnow
 
 
 def vote_story(*, user: User, story: Story, up: bool) -> tuple[int, bool]:
-    """Set the user's vote on a story; returns (the story's count now, whether the user's vote stands)."""
+    """Set the user's vote on a story; returns (the story's count now, whether the user's vote stands).
+
+    It retires the story's page only: listings and profiles show the new count within caching.STALE_SECONDS."""
+    caching.retire(caching.story(story.id))
     if up:
         statement = insert_ignoring_duplicates(StoryVote, user_id=user.id, story_id=story.id, created_at=utcnow())
     else:
@@ -37,6 +40,7 @@ def vote_story(*, user: User, story: Story, up: bool) -> tuple[int, bool]:
 
 
 def vote_comment(*, user: User, comment: Comment, up: bool) -> tuple[int, bool]:
+    caching.retire(caching.story(comment.story_id))
     if up:
         statement = insert_ignoring_duplicates(CommentVote, user_id=user.id, comment_id=comment.id,
                                                created_at=utcnow())

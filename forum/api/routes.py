@@ -12,8 +12,8 @@ from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
-from .. import errors, exam, loaders, ranking, search
-from ..caching import cached_for_anonymous
+from .. import caching, errors, exam, loaders, ranking, search
+from ..caching import cached_page
 from ..extensions import db, limiter
 from ..models import BACKGROUNDS, PracticeScore, Resource, Story, StoryResource
 from ..stories import listing
@@ -24,7 +24,7 @@ LIST_CACHE_CONTROL = "public, max-age=60"  # a minute's staleness is harmless fo
 
 
 @bp.route("/stories")
-@cached_for_anonymous
+@cached_page(params=(*listing.PARAMS, "per_page"))
 def stories():
     filters = listing.Filters(
         step=one("step", exam.STEP_CODES), outcome=one("outcome", exam.OUTCOMES),
@@ -38,7 +38,7 @@ def stories():
 
 
 @bp.route("/stories/<int:story_id>")
-@cached_for_anonymous
+@cached_page(scopes=lambda story_id: [caching.story(story_id)])
 def story(story_id: int):
     """A published story; deleted, removed and unknown ids are all the same 404 (moderators use the site)."""
     found = loaders.story_or_404(story_id, details=True, published_only=True,
@@ -47,14 +47,14 @@ def story(story_id: int):
 
 
 @bp.route("/resources")
-@cached_for_anonymous
+@cached_page()
 def resources():
     rows = db.session.scalars(sa.select(Resource).order_by(Resource.name, Resource.id))
     return cacheable({"resources": [resource_entry(r) for r in rows]})
 
 
 @bp.route("/search")
-@cached_for_anonymous
+@cached_page(scopes=(caching.SEARCH,), params=(*search.PARAMS, "per_page"))
 def search_stories():
     score_min = number("score_min", low=exam.MIN_SCORE, high=exam.MAX_SCORE, default=None)
     score_max = number("score_max", low=exam.MIN_SCORE, high=exam.MAX_SCORE, default=None)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import g, request, session
 from flask_login import login_user, logout_user
 
+from .. import caching
 from ..extensions import db
 from ..loaders import MAX_ID
 from ..models import LoginSession, User, utcnow
@@ -23,6 +24,7 @@ def start(user: User, *, remember: bool = False) -> None:
 
     The Flask session is emptied first and the CSRF token Flask-WTF cached for this request is dropped, so a token
     (or any session value) an attacker planted or read before the sign-in is worthless after it."""
+    caching.retire()  # a sign-in changes no page anyone else sees
     row, token = LoginSession.start(user, remember=remember, ip_address=request.remote_addr or "")
     db.session.add(row)
     db.session.flush()  # the user's id, for get_id
@@ -38,6 +40,7 @@ def start(user: User, *, remember: bool = False) -> None:
 def end(user: User) -> None:
     """Sign out here: revoke this sign-in's row (every copy of its cookies dies with it) and empty the session.
     The caller commits."""
+    caching.retire()
     db.session.execute(_revoke(LoginSession.user_id == user.id,
                                LoginSession.token_hash == LoginSession.hash(user.login_token)))
     session.clear()

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, redirect, render_template, request, strea
 from markupsafe import escape
 
 from .. import exam, loaders, markup
-from ..caching import cached_for_anonymous
+from ..caching import cached_page
 from ..extensions import db
 from ..models import Resource, Story, StoryResource
 from ..stories import listing
@@ -59,14 +59,14 @@ def newest(**filters) -> list[Story]:
 
 
 @bp.route("/stories.atom")
-@cached_for_anonymous
+@cached_page()
 def stories():
     return atom_response(title="New stories · Step Stories",
                          page_url=external_url("stories.index", sort="new"), stories=newest())
 
 
 @bp.route("/steps/<slug>.atom")
-@cached_for_anonymous
+@cached_page()
 def step(slug: str):
     found = loaders.step_or_404(slug)
     return atom_response(title=f"New {found.label} stories · Step Stories",
@@ -75,7 +75,7 @@ def step(slug: str):
 
 
 @bp.route("/resources/<slug>.atom")
-@cached_for_anonymous
+@cached_page()
 def resource(slug: str):
     found = loaders.resource_or_404(slug)
     return atom_response(title=f"New stories using {found.name} · Step Stories",
@@ -84,7 +84,7 @@ def resource(slug: str):
 
 
 @bp.route("/users/<username>.atom")
-@cached_for_anonymous
+@cached_page()
 def user(username: str):
     found = loaders.user_or_404(username)
     if found.username != username:

@@ -2,7 +2,7 @@
 from flask import render_template, request
 
 from .. import curation, exam, loaders
-from ..caching import cached_for_anonymous
+from ..caching import cached_page
 from ..insights import panels
 from ..models import utcnow
 from ..stories import listing
@@ -10,7 +10,7 @@ from . import bp
 
 
 @bp.route("/")
-@cached_for_anonymous
+@cached_page(params=listing.PARAMS, members=True)
 def home():
     hub = curation.hub_for_page(curation.HOME)
     features = curation.featured(curation.HOME, utcnow())
@@ -21,7 +21,7 @@ def home():
 
 
 @bp.route("/steps/<slug>")
-@cached_for_anonymous
+@cached_page(params=listing.PARAMS, members=True)
 def step(slug: str):
     step = loaders.step_or_404(slug)
     hub = curation.hub_for_page(step.code)

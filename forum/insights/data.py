@@ -142,7 +142,8 @@ def compute(step: str, background: str = "", year: int | None = None, *, today: 
     `background` is a key of BACKGROUNDS or "" for all; `year` an exam year or None for all. The caller validates
     them.
     """
-    return caching.memoize("insights", _compute, step, background, year, today or utcnow().date())
+    return caching.memoize("insights", _compute, step, background, year, today or utcnow().date(),
+                           scopes=(caching.INSIGHTS,))
 
 
 def _compute(step: str, background: str, year: int | None, today: date) -> Insights:

@@ -5,9 +5,11 @@ import io
 from flask import Response, render_template, request, url_for
 
 from .. import exam
-from ..caching import cached_for_anonymous
+from ..caching import INSIGHTS, cached_page
 from . import bp, data, figures
 from .forms import InsightsFilter
+
+PARAMS = ("step", "background", "year", "assessment")  # InsightsFilter's fields
 
 
 @bp.app_template_filter("insight_value")
@@ -31,7 +33,7 @@ def insight_rows(figure: figures.Figure, link_args: dict | None = None):
 
 
 @bp.route("/insights")
-@cached_for_anonymous
+@cached_page(scopes=(INSIGHTS,), params=PARAMS, members=True)
 def index():
     form = InsightsFilter(request.args)
     if not form.validate():
@@ -44,7 +46,7 @@ def index():
 
 
 @bp.route("/insights.csv")
-@cached_for_anonymous
+@cached_page(scopes=(INSIGHTS,), params=PARAMS)
 def download():
     """Every figure of the page as rows of chart, group, measure, value: exactly what the tables show."""
     form = InsightsFilter(request.args)

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from .. import loaders, permissions, reporting
-from ..caching import cached_for_anonymous
+from ..caching import SITE, cached_page
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..forms import BaseForm, strip_or_none
@@ -64,7 +64,7 @@ def render_report_form(form: ReportForm, *, target: Story | Comment, target_type
 
 
 @public_bp.route("/moderation-log")
-@cached_for_anonymous
+@cached_page(scopes=(SITE,), params=("moderator", "action", "page"))
 def log():
     """Every moderator action, newest first; filter by moderator and by action."""
     query = sa.select(ModAction).options(joinedload(ModAction.actor)).order_by(ModAction.created_at.desc(),

@@ -15,7 +15,7 @@ from .accounts import (
 )
 from .curation import Feature, Hub
 from .moderation import REPORT_REASONS, ModAction, Report
-from .site import CacheGeneration
+from .site import CacheVersion
 from .stories import (
     RESOURCE_KINDS,
     STORY_STATUSES,
@@ -48,5 +48,5 @@ __all__ = [
     "ResourceSuggestion", "Revision", "Story", "StoryResource", "alias_key", "MAX_DEPTH", "MAX_STORED_DEPTH",
     "NOTIFICATION_KINDS",
     "Comment", "CommentVote", "Notification", "SavedStory", "StoryVote", "path_segment", "REPORT_REASONS", "Feature",
-    "Hub", "Report", "CacheGeneration",
+    "Hub", "Report", "CacheVersion",
 ]

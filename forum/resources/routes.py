@@ -2,7 +2,7 @@
 from flask import redirect, render_template, request, url_for
 
 from .. import catalogue, exam, loaders
-from ..caching import cached_for_anonymous
+from ..caching import cached_page
 from ..insights import panels
 from ..models import RESOURCE_KINDS, Resource
 from ..stories import listing
@@ -24,7 +24,7 @@ for _old, _target in MOVED.items():
 
 
 @bp.route("")
-@cached_for_anonymous
+@cached_page(members=True)
 def index():
     resources = catalogue.all_resources()
     by_kind: dict[str, list[Resource]] = {}
@@ -34,7 +34,7 @@ def index():
 
 
 @bp.route("/<slug>")
-@cached_for_anonymous
+@cached_page(params=listing.PARAMS, members=True)
 def show(slug: str):
     resource = loaders.resource_or_404(slug)
     filters = listing.Filters.from_args(request.args, resources=[resource.slug])

@@ -17,6 +17,9 @@ MAX_PAGE = 500  # deep offsets are slow and nobody reads page 501; search is the
 SORTS = {"hot": "Hot", "new": "New", "top": "Top"}  # the listing's orders and their tab labels
 
 
+PARAMS = ("step", "outcome", "background", "resource", "sort", "t", "q", "page")  # what from_args reads
+
+
 @dataclass
 class Filters:
     step: str = ""

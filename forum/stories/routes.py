@@ -6,8 +6,8 @@ from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import catalogue, charts, exam, loaders, markup, permissions, threads, vote_buttons, votes
-from ..caching import cached_for_anonymous
+from .. import caching, catalogue, charts, exam, loaders, markup, permissions, threads, vote_buttons, votes
+from ..caching import cached_page
 from ..comments.forms import CommentForm
 from ..database import insert_ignoring_duplicates
 from ..errors import keeps_input_on_csrf_failure
@@ -65,7 +65,7 @@ def render_preview(form: StoryForm, *, story: Story | None = None):
 
 
 @bp.route("/stories")
-@cached_for_anonymous
+@cached_page(params=listing.PARAMS, members=True)
 def index():
     filters = listing.Filters.from_args(request.args)
     page = listing.list_stories(filters)
@@ -141,7 +141,8 @@ def find_submitted(submission_key: str | None) -> Story | None:
 
 @bp.route("/stories/<int:story_id>")
 @bp.route("/stories/<int:story_id>-<slug>")
-@cached_for_anonymous
+@cached_page(scopes=lambda story_id, slug=None: [caching.story(story_id)], params=("comments",),
+             members=True, unless_session=(DRAFT_CLEAR_KEY,))
 def show(story_id: int, slug: str | None = None):
     story = loaders.story_or_404(story_id, details=True)
     if story.status != "published" and not permissions.can_see_story(current_user, story):
@@ -286,6 +287,7 @@ def save(story_id: int):
     story = loaders.story_or_404(story_id)
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=story_url(story)))
+    caching.retire()  # whether you saved it shows only to you, in a hole filled per request
     if vote_buttons.wants_up():
         db.session.execute(insert_ignoring_duplicates(SavedStory, user_id=current_user.id, story_id=story.id,
                                                       created_at=utcnow()))

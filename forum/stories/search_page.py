@@ -3,7 +3,7 @@ the two backends search.py)."""
 from flask import render_template, request
 
 from .. import exam, search
-from ..caching import cached_for_anonymous
+from ..caching import SEARCH, cached_page
 from ..extensions import limiter
 from . import bp
 
@@ -16,7 +16,7 @@ FACET_TITLES = {"step": "Step", "resource": "Resource", "outcome": "Outcome", "b
 
 @bp.route("/search")
 @limiter.limit(SEARCH_LIMIT)
-@cached_for_anonymous
+@cached_page(scopes=(SEARCH,), params=search.PARAMS, members=True)
 def search_page():
     query = search.SearchRequest.from_args(request.args)
     result = search.search(query)

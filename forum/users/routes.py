@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import exam, loaders, notifications, passwords, permissions
 from ..auth import email_change, login_limits, sessions
-from ..caching import cached_for_anonymous
+from ..caching import cached_page
 from ..errors import keeps_input_on_csrf_failure, render_error
 from ..extensions import db
 from ..forms import BaseForm
@@ -25,7 +25,7 @@ EMAIL_LINK_EXPIRED = ("This link no longer works: it was used, it is more than a
 
 
 @bp.route("/u/<username>")
-@cached_for_anonymous
+@cached_page()
 def profile(username: str):
     user = loaders.user_or_404(username)
     if user.username != username:
