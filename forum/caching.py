@@ -212,9 +212,9 @@ def _raise_on_commit(session) -> None:
         scopes = {SITE} if declared is None else declared
         if scopes:
             _raise(session, scopes)
+            if has_request_context():
+                g.cache_wrote = True
         session.info.pop(WROTE, None)
-        if has_request_context():
-            g.cache_wrote = True
 
 
 @sa.event.listens_for(db.session, "after_rollback")

@@ -17,7 +17,11 @@ from .urls import story_url
 
 
 def _story(story_id: int) -> Story | None:
-    return db.session.get(Story, story_id)
+    """Once per request (the session's identity map holds objects weakly: a filler's story would be read again)."""
+    stories = g.setdefault("reader_stories", {})
+    if story_id not in stories:
+        stories[story_id] = db.session.get(Story, story_id)
+    return stories[story_id]
 
 
 def account_nav() -> str:
