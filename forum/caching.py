@@ -174,15 +174,11 @@ def versions(scopes: Iterable[str]) -> tuple[int, ...]:
 
 
 def _raise(session, scopes: set[str]) -> None:
+    from .database import insert_or_add
     from .models import CacheVersion
 
-    table = CacheVersion.__table__
-    dialect = session.get_bind().dialect.name
-    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
     for scope in sorted(scopes):  # one order in every transaction: PostgreSQL's row locks cannot deadlock
-        statement = insert(table).values(scope=scope, value=1)
-        session.execute(statement.on_conflict_do_update(index_elements=[table.c.scope],
-                                                        set_={"value": table.c.value + 1}))
+        session.execute(insert_or_add(session, CacheVersion.__table__, key={"scope": scope}, column="value"))
 
 
 def reset() -> None:

@@ -107,6 +107,15 @@ def insert_ignoring_duplicates(model, **values):
     return insert(model).values(**values).on_conflict_do_nothing()
 
 
+def insert_or_add(session, table: sa.Table, *, key: dict, column: str, step: int = 1):
+    """INSERT the row with `column` = step, or add step to `column` where a row of that key exists, in one
+    statement (ON CONFLICT DO UPDATE) in the session's dialect: concurrent writers each count once."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(**key, **{column: step})
+    return statement.on_conflict_do_update(index_elements=[table.c[name] for name in key],
+                                           set_={column: table.c[column] + step})
+
+
 def include_in_autogenerate(name: str | None) -> bool:
     """Leave the search machinery out of Alembic's comparisons: the FTS5 tables on SQLite and the tsvector
     columns and GIN indexes on PostgreSQL exist on one backend only and are made by hand in the search migration."""
