@@ -42,7 +42,7 @@ def page_queries(app, client, monkeypatch):
     """page_queries(url) -> (cold, warm): the SQL statements the page itself runs on a first and a repeated GET.
 
     The page cache is off while the test runs: with it on, a repeated anonymous GET is answered from the cache in
-    one query (the cache generation), and memoised values (similar stories, search, insights) skip their queries,
+    one query (the cache versions), and memoised values (similar stories, search, insights) skip their queries,
     so a count would say nothing about the page. Counting both requests also catches work done only once.
     """
     monkeypatch.setitem(app.config, "FORUM_PAGE_CACHE", False)

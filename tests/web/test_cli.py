@@ -103,7 +103,7 @@ def test_clear_cache_forgets_pages_a_restored_database_could_be_served(app, clie
     assert "Written after the backup" in client.get("/stories").get_data(as_text=True)
     db.session.rollback()
     cached_under = site()
-    # The restore: the story is gone, and the generation is back at an older number that writes raise again.
+    # The restore: the story is gone, and the site version is back at an older number that writes raise again.
     db.session.execute(sa.text("DELETE FROM stories WHERE title = 'Written after the backup'"))
     db.session.execute(sa.update(CacheVersion).where(CacheVersion.scope == "site").values(value=cached_under - 1))
     db.session.commit()  # this write raises it to cached_under again, with different data

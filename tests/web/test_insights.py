@@ -378,7 +378,7 @@ def test_compute_runs_the_same_queries_for_few_stories_or_many(app, monkeypatch)
     grow(3)
     few = queries()
     grow(40)
-    assert queries() == few == 1 + 5  # the cache generation, then the five aggregates
+    assert queries() == few == 1 + 5  # the cache versions, then the five aggregates
     assert queries() == 1  # memoised until the next write
     monkeypatch.setitem(app.config, "FORUM_PAGE_CACHE", False)
     assert [queries(), queries()] == [5, 5]  # the cache off: the five aggregates, every time
