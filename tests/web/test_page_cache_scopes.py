@@ -236,3 +236,19 @@ def test_a_page_not_marked_for_members_is_built_afresh_for_each_member(app, site
     with QueryCounter() as counter:
         page = member.get("/u/osprey").get_data(as_text=True)
     assert counter.count > 3 and "<summary>voter</summary>" in page
+
+
+MEMBERS_PAGES = ["/", "/stories", "/stories?step=step1", "/steps/step-1", "/search?q=passed", "/resources",
+                 "/insights"]
+
+
+@pytest.mark.parametrize("url", MEMBERS_PAGES)
+def test_a_members_warm_page_costs_the_sign_in_and_the_versions(app, client, site, url):
+    """With the cache on, a member's repeated visit runs two statements: their sign-in and the versions. (Each
+    page's own queries, with the cache off, are counted by the page_queries tests of its module.)"""
+    sign_in(client, "voter")
+    client.get(url)
+    with QueryCounter() as counter:
+        page = client.get(url).get_data(as_text=True)
+    assert "<summary>voter</summary>" in page
+    assert counter.count == 2 and "cache_versions" in counter.statements[1], counter.statements
