@@ -387,22 +387,60 @@ def _build(view: Callable, args: tuple, kwargs: dict, kind: str) -> tuple[tuple 
 
 
 def _can_store(response: Response) -> bool:
-    return response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers
+    """A complete 200 for everyone, built from current values (not one a refresh job is still computing)."""
+    return (response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers
+            and not g.get("cache_page_stale"))
 
 
 def _kept_headers(response: Response) -> list[tuple[str, str]]:
     return [(name, value) for name, value in response.headers if name.lower() not in UNCACHED_HEADERS]
 
 
-def memoize(name: str, compute: Callable, *args, scopes: Iterable[str] = (), timeout: int | None = None):
+def memoize(name: str, compute: Callable, *args, scopes: Iterable[str] = (), timeout: int | None = None,
+            refresh_later: Callable | None = None):
     """compute(*args), kept until a write raises one of its scopes ("site" always counts) or the timeout.
-    Arguments must have a stable repr; the value must pickle (ids and numbers, not ORM objects)."""
+    Arguments must have a stable repr; the value must pickle (ids and numbers, not ORM objects).
+
+    refresh_later: a job (forum.jobs) taking the same arguments that calls `remember`. With it, a miss that finds
+    the value computed before the write returns that one at once, asks the job to compute the new one (once per
+    STALE_SECONDS), and keeps the page showing it out of the page cache: no reader waits for a slow aggregate after
+    a write, and what they see lags by the job's run.
+    """
     if not current_app.config["FORUM_PAGE_CACHE"]:
         return compute(*args)
     scopes = tuple(scopes)
-    key = f"memo:{name}:{args!r}:{'.'.join(scopes)}={'.'.join(map(str, versions(scopes)))}"
+    key = _memo_key(name, args, scopes)
     value = cache.get(key)
-    if value is None:
-        value = compute(*args)
-        cache.set(key, value, timeout=timeout)
+    if value is not None:
+        return value
+    if refresh_later is not None:
+        previous = cache.get(_latest_key(name, args))
+        if previous is not None:
+            from .jobs import enqueue_from_read
+
+            if cache.add(f"memo-refreshing:{name}:{args!r}", 1, timeout=STALE_SECONDS):
+                enqueue_from_read(refresh_later, *args)
+            if has_request_context():
+                g.cache_page_stale = True
+            return previous
+    return _keep(key, name, args, compute(*args), timeout, latest=refresh_later is not None)
+
+
+def remember(name: str, compute: Callable, *args, scopes: Iterable[str] = (), timeout: int | None = None):
+    """Compute and keep a memoised value now (what a refresh_later job calls)."""
+    return _keep(_memo_key(name, args, tuple(scopes)), name, args, compute(*args), timeout, latest=True)
+
+
+def _keep(key: str, name: str, args: tuple, value, timeout: int | None, *, latest: bool):
+    cache.set(key, value, timeout=timeout)
+    if latest:  # what a reader gets while a refresh_later job computes the next one
+        cache.set(_latest_key(name, args), value, timeout=timeout)
     return value
+
+
+def _memo_key(name: str, args: tuple, scopes: tuple[str, ...]) -> str:
+    return f"memo:{name}:{args!r}:{'.'.join(scopes)}={'.'.join(map(str, versions(scopes)))}"
+
+
+def _latest_key(name: str, args: tuple) -> str:
+    return f"memo-latest:{name}:{args!r}"

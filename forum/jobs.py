@@ -56,17 +56,27 @@ def enqueue(fn: Callable, *args, **kwargs) -> None:
     The arguments go through JSON here, in the caller, so a row passed instead of its id fails where it was passed
     and a job receives exactly what a worker in another process would.
     """
-    name = _name(fn)
-    if _jobs.get(name) is not fn:
-        raise ValueError(f"{name} is not a job: decorate it with @forum.jobs.job")
-    args, kwargs = json.loads(json.dumps([args, kwargs]))
-    call = Call(name, args, kwargs)
+    call = _call(fn, args, kwargs)
     session = db.session()
     if session.in_transaction():
         transaction = session.get_nested_transaction() or session.get_transaction()
         session.info.setdefault(PENDING, []).append((transaction, call))
     else:
         _dispatch([call])
+
+
+def enqueue_from_read(fn: Callable, *args, **kwargs) -> None:
+    """Run fn(*args, **kwargs) later, whatever becomes of the current transaction: work a read asks for (a cached
+    value to refresh), which no commit will announce."""
+    _dispatch([_call(fn, args, kwargs)])
+
+
+def _call(fn: Callable, args: tuple, kwargs: dict) -> Call:
+    name = _name(fn)
+    if _jobs.get(name) is not fn:
+        raise ValueError(f"{name} is not a job: decorate it with @forum.jobs.job")
+    args, kwargs = json.loads(json.dumps([args, kwargs]))
+    return Call(name, args, kwargs)
 
 
 def init_app(app: Flask) -> None:

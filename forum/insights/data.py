@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from .. import caching, exam
 from ..extensions import db
+from ..jobs import job
 from ..models import BACKGROUNDS, PracticeScore, Resource, Story, StoryResource, utcnow
 from . import stats
 
@@ -136,14 +137,27 @@ class Insights:
 
 def compute(step: str, background: str = "", year: int | None = None, *, today: date | None = None) -> Insights:
     """Everything /insights, the step panels and the resource panels show for one selection, in five queries,
-    kept in the site cache until the next write or the cache lifetime (the key holds the date: the practice
-    window follows it).
+    kept until a story is published, edited or removed (the insights scope; votes and comments change nothing
+    here) or the cache lifetime, and then refreshed by a job while readers get the previous figures (the key
+    holds the date: the practice window follows it).
 
     `background` is a key of BACKGROUNDS or "" for all; `year` an exam year or None for all. The caller validates
     them.
     """
-    return caching.memoize("insights", _compute, step, background, year, today or utcnow().date(),
-                           scopes=(caching.INSIGHTS,))
+    day = (today or utcnow().date()).isoformat()
+    return caching.memoize("insights", _compute_on, step, background, year, day, scopes=(caching.INSIGHTS,),
+                           refresh_later=refresh)
+
+
+@job
+def refresh(step: str, background: str, year: int | None, day: str) -> None:
+    """After a story is published, edited or removed, the first reader gets the aggregates from before it, and
+    this job computes the new ones (forum.caching.memoize)."""
+    caching.remember("insights", _compute_on, step, background, year, day, scopes=(caching.INSIGHTS,))
+
+
+def _compute_on(step: str, background: str, year: int | None, day: str) -> Insights:
+    return _compute(step, background, year, date.fromisoformat(day))
 
 
 def _compute(step: str, background: str, year: int | None, today: date) -> Insights:
