@@ -5,9 +5,23 @@ outcome, attempt, background, year, resource names and aliases) — or one of wh
 narrowed by facets, with counts per facet value over the matched set. Relevance is defined the same way on both
 databases so they agree: a title hit first, then upvotes, then the newest. Snippets are cut and highlighted in
 Python from the stored text, escaped before <mark> is added.
+
+**Bounded ranking.** A common word matches nearly every story (96,000 of 100,000 for "uworld" on the bench), and
+ordering all of them cost most of a second on every page, sort and vote. So every sort orders only the candidates:
+the SEARCH_CANDIDATES newest matches by id (the primary key's order, in which stories are numbered as posted), taken
+after the filters, so narrowing a search reaches older stories. Relevance, "new" and "top" are thus the best, the
+newest and the best-voted of the newest thousand; past that the page says so, and the total stays exact. 1,000 is
+50 pages, more than anyone pages through, as many as similar.CANDIDATE_WINDOW looks at, and ordering them by primary
+key takes about 10 ms on the bench whatever the word.
+
+**Counted once.** The facet counts, the total and the candidates do read the whole matched set (a second or so for
+"uworld"), in one statement, but they depend only on the words and the filters, not on the page, the sort or the
+votes: they are kept per query until a write raises the "search" scope (a story posted, edited or removed), or for
+FACETS_SECONDS, the longest a comment that makes an older story match waits to be counted. A page of ranked ids is
+kept RANK_SECONDS, as the votes that order it change.
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
@@ -19,7 +33,10 @@ from .models import BACKGROUNDS, Comment, Resource, Story, StoryResource
 from .search_syntax import MAX_QUERY_CHARS, ParsedQuery, fts5_match, parse, tsquery
 
 PAGE_SIZE = 20
-MAX_PAGE = 250
+MAX_PAGE = 250  # the API's limit; pages past the candidates are empty
+SEARCH_CANDIDATES = 1000  # every sort orders at most this many, the newest matches (see above)
+FACETS_SECONDS = 300
+RANK_SECONDS = 15
 SNIPPET_CHARS = 220
 RESOURCE_FACETS = 15  # the most used resources in the matched set; the rest are one search away
 SORTS = {"relevance": "Relevance", "new": "New", "top": "Top"}  # orders and their tab labels
@@ -88,6 +105,15 @@ class SearchResult:
     def number(self) -> int:
         return self.page
 
+    @property
+    def ranked(self) -> int:
+        """How many of the matches the pages reach: the newest SEARCH_CANDIDATES at most."""
+        return min(self.total, SEARCH_CANDIDATES)
+
+    @property
+    def capped(self) -> bool:
+        return self.total > self.ranked
+
 
 def story_text(story: Story, resources: list[Resource]) -> str:
     """The extra words a story is found by, so 'CK uworld failed first attempt' finds what it describes."""
@@ -136,15 +162,18 @@ def _excluded_ids(query: ParsedQuery) -> sa.Select | None:
         sa.text("search_stories MATCH :excluded_match").bindparams(excluded_match=match))
 
 
-def _title_hit(query: ParsedQuery):
-    """1 where the title alone matches the positive terms, else 0: the first key of relevance."""
+def _title_hit(query: ParsedQuery, since: int):
+    """1 where the title alone matches the positive terms, else 0: the first key of relevance. Only ids from `since`
+    (the oldest candidate) on are asked about, so SQLite reads the title index from there, not a whole list."""
     if not query.required:
         return sa.literal(0)
     if _dialect() == "postgresql":
         ts = sa.func.to_tsquery("simple", tsquery(query.required))
         return sa.case((sa.func.to_tsvector("simple", Story.title).op("@@")(ts), 1), else_=0)
-    titles = sa.select(sa.literal_column("rowid")).select_from(sa.table("search_stories_title")).where(
-        sa.text("search_stories_title MATCH :title_match").bindparams(title_match=fts5_match(query.required)))
+    fts = sa.table("search_stories_title", sa.column("rowid"))
+    titles = sa.select(fts.c.rowid).where(
+        sa.text("search_stories_title MATCH :title_match").bindparams(title_match=fts5_match(query.required)),
+        fts.c.rowid >= since)
     return sa.case((Story.id.in_(titles), 1), else_=0)
 
 
@@ -184,36 +213,52 @@ def _filtered(q: SearchRequest, parsed: ParsedQuery) -> sa.Select:
 def search(q: SearchRequest) -> SearchResult:
     """The page of stories, the facet counts and the total.
 
-    A common word matches most of the table, so the ranking and the counts are the expensive part (see README,
-    Performance); they are kept in the site cache until the next write, for signed-in readers too.
+    Two values kept in the cache under the "search" scope (see the module docstring): the counts and candidates of
+    the words and filters, and the ranked ids of one page and sort. Both are ids and numbers; stories load here.
     """
     parsed = parse(q.text)
     page = min(max(q.page, 1), MAX_PAGE)
-    ids, has_next, found, total = caching.memoize("search", _rank, q, page)
+    filters = _facets_only(q)
+    counts, total, candidates = caching.memoize("search-counts", _counted, parsed, filters,
+                                                scopes=(caching.SEARCH,), timeout=FACETS_SECONDS)
+    ids, has_next = caching.memoize("search-page", lambda *_: _ranked(parsed, candidates, q.sort, page),
+                                    parsed, filters, q.sort, page, scopes=(caching.SEARCH,), timeout=RANK_SECONDS)
     loaded = {story.id: story for story in db.session.scalars(
         sa.select(Story).where(Story.id.in_(ids)).options(selectinload(Story.resource_links)))}
     stories = [loaded[i] for i in ids if i in loaded]
+    found = {name: [Facet(*values) for values in facet] for name, facet in counts.items()}
     return SearchResult(stories=stories, snippets={s.id: snippet(s, parsed) for s in stories},
                         facets=found, total=total, page=page, has_next=has_next)
 
 
-def _rank(q: SearchRequest, page: int) -> tuple[list[int], bool, dict[str, list[Facet]], int]:
-    """Two statements whatever the query: the ids of one page, and every facet count plus the total at once."""
-    parsed = parse(q.text)
-    matched = _filtered(q, parsed)
+def _facets_only(q: SearchRequest) -> SearchRequest:
+    """The request without its words, sort and page, its values in one order: a key for what they match."""
+    return replace(q, text="", steps=sorted(set(q.steps)), resources=sorted(set(q.resources)),
+                   outcomes=sorted(set(q.outcomes)), backgrounds=sorted(set(q.backgrounds)), sort="relevance", page=1)
+
+
+def _ranked(parsed: ParsedQuery, candidates: list[int], sort: str, page: int) -> tuple[list[int], bool]:
+    """One page of the candidates in the sort's order, by the votes of now: a statement over at most
+    SEARCH_CANDIDATES rows, read by primary key."""
     order = {
         "new": [Story.created_at.desc(), Story.id.desc()],
         "top": [Story.votes.desc(), Story.created_at.desc(), Story.id.desc()],
-    }.get(q.sort, [_title_hit(parsed).desc(), Story.votes.desc(), Story.created_at.desc(), Story.id.desc()])
+    }.get(sort, [_title_hit(parsed, min(candidates, default=0)).desc(), Story.votes.desc(), Story.created_at.desc(),
+                 Story.id.desc()])
     ids = list(db.session.scalars(
-        sa.select(Story.id).where(Story.id.in_(matched)).order_by(*order)
+        sa.select(Story.id).where(Story.id.in_(candidates)).order_by(*order)
         .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
-    found, total = facets(matched)
-    return ids[:PAGE_SIZE], len(ids) > PAGE_SIZE, found, total
+    return ids[:PAGE_SIZE], len(ids) > PAGE_SIZE
 
 
-def facets(matched: sa.Select) -> tuple[dict[str, list[Facet]], int]:
-    """Counts per facet value over the matched set, and its size, in one statement.
+def _counted(parsed: ParsedQuery, filters: SearchRequest) -> tuple[dict, int, list[int]]:
+    """What every page and sort of a query share, as plain tuples and numbers, to be kept in the cache."""
+    found, total, candidates = facets(_filtered(filters, parsed))
+    return {name: [(f.value, f.label, f.count) for f in values] for name, values in found.items()}, total, candidates
+
+
+def facets(matched: sa.Select) -> tuple[dict[str, list[Facet]], int, list[int]]:
+    """Counts per facet value over the matched set, its size, and its newest SEARCH_CANDIDATES ids, in one statement.
 
     The matched set is computed once (a MATERIALIZED common table expression) and every facet groups it: a common
     word matches most stories, and evaluating the full-text match once per facet was most of a search's time.
@@ -222,6 +267,7 @@ def facets(matched: sa.Select) -> tuple[dict[str, list[Facet]], int]:
     columns = (sa.select(Story.id, Story.step, Story.outcome, Story.background, Story.attempt, Story.exam_month)
                .where(Story.id.in_(matched)))
     m = columns.cte("matched").prefix_with("MATERIALIZED")
+    newest = sa.select(m.c.id).order_by(m.c.id.desc()).limit(SEARCH_CANDIDATES).subquery()
 
     def part(name: str, value):
         value = sa.cast(value, sa.String)
@@ -235,10 +281,15 @@ def facets(matched: sa.Select) -> tuple[dict[str, list[Facet]], int]:
         sa.select(sa.literal("resource"), sa.cast(StoryResource.resource_id, sa.String), sa.func.count())
         .select_from(m).join(StoryResource, StoryResource.story_id == m.c.id).group_by(StoryResource.resource_id),
         sa.select(sa.literal("total"), sa.literal(""), sa.func.count()).select_from(m),
+        sa.select(sa.literal("candidate"), sa.cast(newest.c.id, sa.String), sa.literal(1)).select_from(newest),
     ]
     counts: dict[str, dict[str, int]] = {}
+    candidates: list[int] = []
     for facet, value, n in db.session.execute(sa.union_all(*parts)).all():
-        counts.setdefault(facet, {})[value if value is None else str(value)] = n
+        if facet == "candidate":
+            candidates.append(int(value))
+        else:
+            counts.setdefault(facet, {})[value if value is None else str(value)] = n
     total = sum(counts.get("total", {}).values())
 
     def labelled(name: str, labels: dict) -> list[Facet]:
@@ -258,7 +309,7 @@ def facets(matched: sa.Select) -> tuple[dict[str, list[Facet]], int]:
         "background": labelled("background", BACKGROUNDS),
         "attempt": labelled("attempt", {"first": "First attempt", "retake": "Retake"}),
         "year": [Facet(str(y), str(y), n) for y, n in years],
-    }, total
+    }, total, sorted(candidates, reverse=True)
 
 
 def _year(value: str) -> int:
