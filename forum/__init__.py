@@ -110,6 +110,7 @@ def register_template_helpers(app: Flask) -> None:
     personal.register()
     app.jinja_env.globals.update(
         hole=caching.hole,
+        reader_id=caching.reader_id,
         can_post=permissions.can_post,
         can_moderate=permissions.can_moderate,
         can_see_email=permissions.can_see_email,

@@ -59,6 +59,7 @@ SIGNED_IN_SESSION_KEY = "_user_id"  # Flask-Login's
 ONE_SHOT_SESSION_KEYS = {"_flashes"}  # a page showing one of these is built for this request only
 UNCACHED_HEADERS = {"set-cookie", "content-length", "vary"}
 CSRF_PLACEHOLDER = "\x1fcsrf\x1f"
+READER_PLACEHOLDER = "\x1freader\x1f"
 HOLE_OPEN, HOLE_CLOSE = "<!--\x1fhole ", "<!--\x1f/hole-->"
 _HOLE = re.compile(r"<!--\x1fhole ([a-z_]+) ([0-9 ]*)-->(.*?)<!--\x1f/hole-->", re.S)
 HOLES: dict[str, Callable[..., str | None]] = {}  # name -> filler(*int args): the reader's HTML, or None to keep
@@ -167,8 +168,8 @@ def versions(scopes: Iterable[str]) -> tuple[int, ...]:
     known = g.setdefault("cache_versions", {}) if reading else {}
     missing = [s for s in wanted if s not in known]
     if missing:
-        found = dict(db.session.execute(sa.select(CacheVersion.scope, CacheVersion.value)
-                                        .where(CacheVersion.scope.in_(missing))).tuples().all())
+        found = dict(db.session.connection().execute(  # Core: a read on every cached request, kept light
+            sa.select(CacheVersion.scope, CacheVersion.value).where(CacheVersion.scope.in_(missing))).tuples().all())
         known.update({s: found.get(s, 0) for s in missing})
     return tuple(known[s] for s in wanted)
 
@@ -242,6 +243,15 @@ def hole(name: str, *args: int, caller: Callable[[], str]) -> Markup:
     return Markup(f"{HOLE_OPEN}{name} {' '.join(str(int(a)) for a in args)}-->{body}{HOLE_CLOSE}")
 
 
+def reader_id() -> str:
+    """`{{ reader_id() }}`: the signed-in reader's id in a members' page (a placeholder in the stored copy)."""
+    from flask_login import current_user
+
+    if g.get("cache_recording_holes"):
+        return READER_PLACEHOLDER
+    return str(current_user.id) if current_user.is_authenticated else "anon"
+
+
 def _split(body: str) -> list:
     """The stored form of a page: literal text and (name, args, default) holes, alternating."""
     parts, at = [], 0
@@ -254,6 +264,8 @@ def _split(body: str) -> list:
 
 
 def _fill(parts: list, csrf: bool) -> str:
+    from flask_login import current_user
+
     out = []
     for part in parts:
         if isinstance(part, str):
@@ -267,7 +279,7 @@ def _fill(parts: list, csrf: bool) -> str:
         from flask_wtf.csrf import generate_csrf
 
         body = body.replace(CSRF_PLACEHOLDER, generate_csrf())
-    return body
+    return body.replace(READER_PLACEHOLDER, str(current_user.id))
 
 
 def viewer_class(user) -> str:

@@ -2,84 +2,107 @@
 
 A cached page is built for a stand-in viewer of the reader's class (caching.StandIn: owns nothing, voted for
 nothing). Each filler here gets the numbers the hole carries and returns this reader's HTML, or None where the
-stand-in's is already right: a thread of 1,000 comments re-renders only the reader's own and upvoted ones, found in
-one query. The partial templates are the ones the page itself includes, so both always agree.
+stand-in's is already right. On a story page everything personal is read in one statement (`_reader_state`): a
+thread of 1,000 comments re-renders only the reader's own and upvoted comments, loaded only if there are any. The
+partial templates are the ones the page itself includes, so both always agree.
 """
+from dataclasses import dataclass
+
 import sqlalchemy as sa
-from flask import g, render_template
+from flask import g, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from . import caching, votes
+from . import caching
 from .extensions import db
-from .models import Comment, CommentVote, SavedStory, Story
-from .urls import story_url
+from .models import Comment, CommentVote, SavedStory, Story, StoryVote
 
 
-def _story(story_id: int) -> Story | None:
-    """Once per request (the session's identity map holds objects weakly: a filler's story would be read again)."""
-    stories = g.setdefault("reader_stories", {})
-    if story_id not in stories:
-        stories[story_id] = db.session.get(Story, story_id)
-    return stories[story_id]
+@dataclass(frozen=True)
+class StoryFacts:
+    """What the story tools show of a story, carried by the hole (the cached page is exact for its story)."""
+
+    id: int
+    votes: int
+    author_id: int
+    locked: bool
+    status: str
+
+
+@dataclass
+class ReaderState:
+    voted: bool
+    saved: bool
+    voted_comments: set[int]
+    own_comments: set[int]
 
 
 def account_nav() -> str:
     return render_template("_partials/account_nav.html")
 
 
-def story_tools(story_id: int) -> str | None:
-    story = _story(story_id)
-    if story is None:  # gone since the page was stored, which its next build will say: keep the stand-in's
-        return None
-    saved = db.session.scalar(sa.select(sa.literal(True)).where(
-        SavedStory.user_id == current_user.id, SavedStory.story_id == story_id)) is not None
-    return render_template("_partials/story_tools.html", story=story, here=story_url(story),
-                           voted=votes.has_voted_story(current_user, story_id), saved=saved)
+def story_tools(story_id: int, votes: int, author_id: int, locked: int, published: int) -> str:
+    state = _reader_state(story_id)
+    story = StoryFacts(story_id, votes, author_id, bool(locked), "published" if published else "not published")
+    # The story page's holes are filled on the story page, whose address is the story's own (the view redirects
+    # any other spelling), so it is the page these forms come back to.
+    return render_template("_partials/story_tools.html", story=story, here=request.path, voted=state.voted,
+                           saved=state.saved)
 
 
-def story_actions(story_id: int) -> str | None:
-    story = _story(story_id)
-    if story is None or story.author_id != current_user.id:
+def story_actions(story_id: int, author_id: int) -> str | None:
+    if author_id != current_user.id:
         return None  # the stand-in's controls: a member's on someone else's story
-    return render_template("_partials/story_actions.html", story=story)
-
-
-def comment_form(story_id: int) -> str | None:
-    from .comments.forms import CommentForm
-
-    story = _story(story_id)
-    if story is None:
-        return None
-    return render_template("_partials/comment_form.html", story=story, here=story_url(story),
-                           comment_form=CommentForm())
+    story = db.session.get(Story, story_id)
+    return None if story is None else render_template("_partials/story_actions.html", story=story)
 
 
 def comment_actions(story_id: int, comment_id: int) -> str | None:
-    mine, voted = _reader_comments(story_id)
-    comment = mine.get(comment_id)
-    story = _story(story_id)
-    if comment is None or story is None:
+    state = _reader_state(story_id)
+    if comment_id not in state.voted_comments and comment_id not in state.own_comments:
         return None
-    return render_template("_partials/comment_actions.html", c=comment, story=story, here=story_url(story),
-                           voted=comment_id in voted)
+    comment = _reader_comments(story_id, state).get(comment_id)
+    if comment is None:
+        return None
+    return render_template("_partials/comment_actions.html", c=comment, story=comment.story, here=request.path,
+                           voted=comment_id in state.voted_comments)
 
 
-def _reader_comments(story_id: int) -> tuple[dict[int, Comment], set[int]]:
-    """The comments on this story that differ for this reader (written or upvoted by them), once per request."""
+def _reader_state(story_id: int) -> ReaderState:
+    """Whether the reader upvoted and saved the story, and which of its comments they upvoted or wrote: one
+    statement, once per request."""
+    known = g.setdefault("reader_state", {})
+    if story_id not in known:
+        reader = current_user.id
+        rows = db.session.connection().execute(sa.union_all(
+            sa.select(sa.literal("voted"), StoryVote.story_id)
+            .where(StoryVote.user_id == reader, StoryVote.story_id == story_id),
+            sa.select(sa.literal("saved"), SavedStory.story_id)
+            .where(SavedStory.user_id == reader, SavedStory.story_id == story_id),
+            sa.select(sa.literal("comment_vote"), CommentVote.comment_id)
+            .join(Comment, Comment.id == CommentVote.comment_id)
+            .where(CommentVote.user_id == reader, Comment.story_id == story_id),
+            sa.select(sa.literal("own"), Comment.id).where(Comment.story_id == story_id, Comment.author_id == reader),
+        )).all()
+        kinds = {kind for kind, _ in rows}
+        known[story_id] = ReaderState(voted="voted" in kinds, saved="saved" in kinds,
+                                      voted_comments={i for kind, i in rows if kind == "comment_vote"},
+                                      own_comments={i for kind, i in rows if kind == "own"})
+    return known[story_id]
+
+
+def _reader_comments(story_id: int, state: ReaderState) -> dict[int, Comment]:
+    """The comments whose controls differ for this reader, with their authors and story, in one query."""
     known = g.setdefault("reader_comments", {})
     if story_id not in known:
-        voted = votes.comment_votes_on_story(current_user, story_id)
-        rows = db.session.scalars(
-            sa.select(Comment).where(Comment.story_id == story_id, Comment.status == "published", sa.or_(
-                Comment.author_id == current_user.id,
-                Comment.id.in_(sa.select(CommentVote.comment_id).where(CommentVote.user_id == current_user.id))))
-            .options(joinedload(Comment.author), joinedload(Comment.story))).unique()
-        known[story_id] = ({c.id: c for c in rows}, voted)
+        ids = state.voted_comments | state.own_comments
+        known[story_id] = {c.id: c for c in db.session.scalars(
+            sa.select(Comment).where(Comment.id.in_(ids), Comment.status == "published")
+            .options(joinedload(Comment.author), joinedload(Comment.story))).unique()}
     return known[story_id]
 
 
 def register() -> None:
     """Name the fillers of the holes the templates mark (create_app calls this)."""
     caching.HOLES.update(account_nav=account_nav, story_tools=story_tools, story_actions=story_actions,
-                         comment_form=comment_form, comment_actions=comment_actions)
+                         comment_actions=comment_actions)

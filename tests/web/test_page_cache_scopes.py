@@ -157,6 +157,8 @@ def test_members_share_a_page_but_each_sees_their_own_name_votes_and_controls(ap
     voted = f'action="/comments/{comment.id}/vote"'
     assert 'aria-pressed="true"' in heron_page[heron_page.index(voted):][:900]
     assert 'aria-pressed="false"' in egret_page[egret_page.index(voted):][:900]
+    egret_id = db.session.scalar(sa.text("SELECT id FROM users WHERE username = 'egret'"))
+    assert f'data-draft-user="{egret_id}"' in egret_page  # the comment form keeps egret's draft, not heron's
     assert "\x1f" not in egret_page and "<!--" not in egret_page.split("<body>", 1)[1]
     # The token in the stored page is each reader's own: egret's posts, heron's would not for egret.
     token = csrf_token_from(egret_page)
@@ -252,3 +254,15 @@ def test_a_members_warm_page_costs_the_sign_in_and_the_versions(app, client, sit
         page = client.get(url).get_data(as_text=True)
     assert "<summary>voter</summary>" in page
     assert counter.count == 2 and "cache_versions" in counter.statements[1], counter.statements
+
+
+def test_the_author_gets_their_edit_and_delete_controls_on_a_page_a_member_cached(app, site):
+    one = site["one"]
+    member, author = app.test_client(), app.test_client()
+    sign_in(member, "voter")
+    sign_in(author, "osprey")
+    theirs = member.get(url_of(one)).get_data(as_text=True)
+    mine = author.get(url_of(one)).get_data(as_text=True)
+    edit, delete = f'href="/stories/{one.id}/edit"', f'action="/stories/{one.id}/delete"'
+    assert edit not in theirs and delete not in theirs and "Upvote this story" in theirs
+    assert edit in mine and delete in mine and "Upvote this story" not in mine  # no voting on your own story
