@@ -1,10 +1,13 @@
 """`make bench`: serve the bench database with gunicorn as production does, and measure each page with wrk.
 
     python -m bench.run [--scale 100000] [--regenerate] [--postgres URL [--drop-schema]]
-                        [--duration 5] [--rounds 3]
+                        [--duration 5] [--rounds 3] [--live-only | --no-live] [--live-duration 10]
+                        [--writes-per-second 2]
 
 Each page is measured next to a bare Flask app under the identical gunicorn setup, interleaved round by round, and
-judged by its ratio to the bare 25-row page, so the budgets hold on a slow laptop and a fast server alike.
+judged by its ratio to the bare 25-row page, so the budgets hold on a slow laptop and a fast server alike. Then the
+live scenario (bench/live.py): a mix of pages read by anonymous and signed-in readers, with and without members
+voting and commenting meanwhile.
 """
 import argparse
 import json
@@ -18,7 +21,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from . import dataset, generate, text, wrk
+from . import dataset, generate, live, text, wrk
 from .servers import Gunicorn, fetch
 
 WORKERS = 2  # as production; the same for the baseline
@@ -222,23 +225,32 @@ def print_table(rows: list[dict], rss: dict, budgets_apply: bool) -> None:
             numbers = f"{'-':>8} {'-':>8} {'-':>8} {'-':>6}"
         note = f"  [{row['note']}]" if row["note"] else ""
         print(f"{row['label']:<26} {numbers}  {budget_text(row):<15} {row['result']}{note}")
-    over = any(mb >= RSS_BUDGET_MB for mb in rss["forum"])
-    result = ("FAIL" if over else "OK") if budgets_apply else "(over)" if over else "(within)"
-    print(f"{'RSS per forum worker':<26} {', '.join(f'{mb:.0f} MB' for mb in rss['forum']):>33}  "
-          f"{f'<{RSS_BUDGET_MB:.0f} MB':<15} {result}")
-    print(f"{'RSS per bare worker':<26} {', '.join(f'{mb:.0f} MB' for mb in rss['baseline']):>33}")
+    print_rss(rss, budgets_apply)
     if not budgets_apply:
         print(f"(budgets apply at {BUDGET_SCALE:,} stories with the page cache on, as production runs; "
               "here they are shown for information)")
 
 
-def write_results(backend: str, record: dict) -> None:
-    """bench/results.json keeps the latest run per backend, so a PostgreSQL run does not erase SQLite's."""
+def print_rss(rss: dict, budgets_apply: bool) -> None:
+    over = any(mb >= RSS_BUDGET_MB for mb in rss["forum"])
+    result = ("FAIL" if over else "OK") if budgets_apply else "(over)" if over else "(within)"
+    print(f"{'RSS per forum worker':<26} {', '.join(f'{mb:.0f} MB' for mb in rss['forum']):>33}  "
+          f"{f'<{RSS_BUDGET_MB:.0f} MB':<15} {result}")
+    print(f"{'RSS per bare worker':<26} {', '.join(f'{mb:.0f} MB' for mb in rss['baseline']):>33}")
+
+
+def write_results(backend: str, record: dict, *, live_only: bool = False) -> None:
+    """bench/results.json keeps the latest run per backend, so a PostgreSQL run does not erase SQLite's. A
+    --live-only run replaces the "live" part of that record and leaves its pages as the last full run left them."""
     try:
         results = json.loads(RESULTS_PATH.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         results = {}
-    results[backend] = record
+    if live_only and isinstance(results.get(backend), dict) and results[backend].get("pages"):
+        results[backend]["live"] = record["live"]
+        results[backend]["live_finished_at"] = record["finished_at"]
+    else:
+        results[backend] = record
     RESULTS_PATH.write_text(json.dumps(results, indent=2, default=str) + "\n")
 
 
@@ -263,7 +275,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--no-cache", action="store_true",
                         help="switch the anonymous-page cache off (FORUM_PAGE_CACHE=0) to measure the pages' own "
                         "cost; budgets are then shown for information, since production runs with the cache")
+    live_options = parser.add_mutually_exclusive_group()
+    live_options.add_argument("--live-only", action="store_true",
+                              help="run only the live scenario (with its bare-page reference runs)")
+    live_options.add_argument("--no-live", action="store_true", help="skip the live scenario")
+    parser.add_argument("--live-duration", type=int, default=live.DEFAULT_DURATION,
+                        help="seconds per live scenario run (default %(default)s)")
+    parser.add_argument("--writes-per-second", type=float, default=live.DEFAULT_WRITES_PER_SECOND,
+                        help="live writers: votes a second, and a tenth as many comments (default %(default)s)")
     args = parser.parse_args(argv)
+    if not 1 <= args.live_duration <= MAX_DURATION_SECONDS:
+        parser.error(f"--live-duration must be 1-{MAX_DURATION_SECONDS} seconds")
+    if not 0.1 <= args.writes_per_second <= 50:
+        parser.error("--writes-per-second must be 0.1-50")
     if not 1 <= args.duration <= MAX_DURATION_SECONDS:
         parser.error(f"--duration must be 1-{MAX_DURATION_SECONDS} seconds")
     if not 1 <= args.rounds <= 15:
@@ -286,26 +310,51 @@ def main(argv=None) -> int:
     targets, notes = pick_targets(url, meta)
     paths = {page.key: page.path.format(**targets) for page in PAGES}
     budgets_apply = args.scale == BUDGET_SCALE and not args.no_cache
-    print(f"gunicorn -w {WORKERS} on 127.0.0.1, FORUM_ENV=production, no debug; wrk -t{WRK_THREADS} -c{CONNECTIONS} "
-          f"-d{args.duration}s x {args.rounds} rounds per page.\nRate limits are off for this run "
-          "(FORUM_DISABLE_RATELIMITS=1): one client at 8 connections would otherwise be throttled like an attacker.",
-          flush=True)
+    # The live budgets are set for the default write rate; other rates show them for information.
+    live_budgets_apply = budgets_apply and args.writes_per_second == live.DEFAULT_WRITES_PER_SECOND
+    pages = [PAGES[0]] if args.live_only else PAGES  # --live-only: the bare page, for its reference runs
+    if not args.live_only:
+        print(f"gunicorn -w {WORKERS} on 127.0.0.1, FORUM_ENV=production, no debug; wrk -t{WRK_THREADS} "
+              f"-c{CONNECTIONS} -d{args.duration}s x {args.rounds} rounds per page.", flush=True)
+    if not args.no_live:
+        print(f"live scenario: wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{args.live_duration}s x {args.rounds} rounds "
+              f"per scenario, {args.writes_per_second:g} votes/s and {args.writes_per_second / 10:g} comments/s "
+              "while writing.", flush=True)
+    print("rate limits: off (FORUM_DISABLE_RATELIMITS=1): one client at 8 connections would otherwise be throttled "
+          "like an attacker.", flush=True)
     load_before = os.getloadavg()
     if load_before[0] > BUSY_LOAD_AVERAGE:
         print(f"note: load average {load_before[0]:.1f} before the run: other processes are busy, so figures will "
               "be noisier than on a quiet machine (ratios cancel part of it)", flush=True)
     load_started = time.monotonic()
     servers = {}
+    runs, live_record, page_crashes = {}, None, None
     try:
         servers = start_servers(url, WORKERS, page_cache=not args.no_cache)
-        states = warm_up(PAGES, servers, paths, WARMUP_SECONDS)
+        states = warm_up(pages, servers, paths, WARMUP_SECONDS)
         if states[REFERENCE] != "ok":
             raise SystemExit("the bare 25-row page does not answer; nothing to compare against")
-        measured = [page for page in PAGES if states[page.key] == "ok"]
-        runs = measure_rounds(measured, servers, paths, rounds=args.rounds, seconds=args.duration)
-        if any(m.http_errors or m.socket_errors for key, ms in runs.items() for m in ms):
-            print(f"errors during the run; the forum's gunicorn log ends:\n{servers['forum'].log_tail()}",
-                  file=sys.stderr)
+        if not args.live_only:
+            page_log = live.LogWatch(servers["forum"])
+            measured = [page for page in PAGES if states[page.key] == "ok"]
+            runs = measure_rounds(measured, servers, paths, rounds=args.rounds, seconds=args.duration)
+            if any(m.http_errors or m.socket_errors for key, ms in runs.items() for m in ms):
+                print(f"errors during the run; the forum's gunicorn log ends:\n{servers['forum'].log_tail()}",
+                      file=sys.stderr)
+            page_crashes = page_log.read()
+        if not args.no_live:
+            try:
+                live_record = live.run(
+                    servers=servers, url=url, meta=meta, targets=targets, rounds=args.rounds,
+                    seconds=args.live_duration, reference_seconds=args.duration, reference_path=paths[REFERENCE],
+                    writes_per_second=args.writes_per_second, connections=CONNECTIONS, threads=WRK_THREADS,
+                    reference_at=reference_at)
+            except live.LiveError as error:
+                print(f"live scenario: {error}", file=sys.stderr)
+                live_record = {"error": str(error)}
+            if live_record.get("error") or any(row.get("http_errors") or row.get("crashed_workers")
+                                               for row in live_record.get("scenarios", [])):
+                print(f"the forum's gunicorn log ends:\n{servers['forum'].log_tail()}", file=sys.stderr)
         rss = {name: server.worker_rss_mb() for name, server in servers.items()}
     except KeyboardInterrupt:
         print("\ninterrupted: gunicorn stopped, nothing written", file=sys.stderr)
@@ -314,16 +363,40 @@ def main(argv=None) -> int:
         for server in servers.values():
             server.stop()
     load_seconds = round(time.monotonic() - load_started, 1)
-    rows = summarise(PAGES, states, runs, notes, budgets_apply=budgets_apply)
-    print_table(rows, rss, budgets_apply)
+    rows = summarise(pages, states, runs, notes, budgets_apply=budgets_apply) if not args.live_only else []
+    failed = [row["label"] for row in rows if row["result"].startswith("FAIL")]
+    if rows:
+        print_table(rows, rss, budgets_apply)
+        if page_crashes and page_crashes["crashed"]:
+            print(f"forum workers crashed during the page runs: {page_crashes['crashed']}")
+            for line in page_crashes["events"][:10] + page_crashes["tracebacks"][:3]:
+                print("  " + line.replace("\n", "\n  "))
+    live_errors = []
+    if live_record is not None:
+        if live_record.get("error"):
+            live_errors = [f"live: {live_record['error']}"]
+            print(f"\nlive scenario: FAIL ({live_record['error']})")
+        else:
+            live_errors, live_over = live.judge(live_record, budgets_apply=live_budgets_apply)
+            failed += live_errors + live_over
+            live.print_table(live_record)
+        if not rows:
+            print_rss(rss, budgets_apply)
+        if not live_budgets_apply and not live_record.get("error"):
+            why = (f"at {args.writes_per_second:g} writes/s the write budgets are set for "
+                   f"{live.DEFAULT_WRITES_PER_SECOND:g}" if budgets_apply else
+                   f"budgets apply at {BUDGET_SCALE:,} stories with the page cache on")
+            print(f"(live budgets shown for information: {why}; errors, failed writes and crashed workers fail "
+                  "any run)")
     memory_over = any(mb >= RSS_BUDGET_MB for mb in rss["forum"])
-    failed = [row["label"] for row in rows if row["result"].startswith("FAIL")] + (["RSS"] if memory_over else [])
+    failed += ["RSS"] if memory_over else []
     # One entry per backend, cache setting and scale, so a run never erases another kind of run.
     key = backend + ("-uncached" if args.no_cache else "") + ("" if args.scale == BUDGET_SCALE else f"-{args.scale}")
     write_results(key, {
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "backend": backend,
         "database": dataset.shown(url),
-        "scale": args.scale, "budgets_apply": budgets_apply, "failed": failed if budgets_apply else [],
+        "scale": args.scale, "budgets_apply": budgets_apply,
+        "failed": failed if budgets_apply else live_errors,
         "settings": {"workers": WORKERS, "connections": CONNECTIONS, "wrk_threads": WRK_THREADS,
                      "duration_seconds": args.duration, "rounds": args.rounds, "rate_limits": "disabled",
                      "forum_env": "production", "page_cache": not args.no_cache, "wrk": wrk.version()},
@@ -331,9 +404,13 @@ def main(argv=None) -> int:
                     "load_average_before": load_before, "load_average_after": os.getloadavg()},
         "dataset": meta, "generation_seconds": generation_seconds, "load_seconds": load_seconds,
         "paths": paths, "pages": rows, "rss_mb": rss, "rss_budget_mb": RSS_BUDGET_MB,
-    })
+        "page_run_crashes": page_crashes, "live": live_record,
+    }, live_only=args.live_only)
     print(f"\ndataset {'reused' if meta.get('reused') else 'generated'} in {generation_seconds:.0f}s, "
           f"load run {load_seconds:.0f}s; results in {RESULTS_PATH.relative_to(dataset.ROOT)}")
+    if live_errors:
+        print(f"failed: {', '.join(live_errors)}")
+        return 1
     if budgets_apply and failed:
         print(f"over budget: {', '.join(failed)}")
         return 1

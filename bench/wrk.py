@@ -32,8 +32,10 @@ def version() -> str:
     return (result.stdout or result.stderr).splitlines()[0].strip()
 
 
-def measure(url: str, *, seconds: int, connections: int, threads: int) -> Measurement:
-    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", TIMEOUT, url]
+def measure(url: str, *, seconds: int, connections: int, threads: int, script: str | None = None) -> Measurement:
+    """One wrk run; with `script` (a Lua file, see live.lua_script) the script chooses each request."""
+    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", TIMEOUT,
+               *(["-s", script] if script else []), url]
     started = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
     measurement = parse(result.stdout)
