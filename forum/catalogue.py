@@ -153,8 +153,9 @@ def refresh_story_counts(resource_ids: list[int] | None = None) -> None:
 
 
 def open_suggestions() -> list[ResourceSuggestion]:
-    from sqlalchemy.orm import joinedload
+    from sqlalchemy.orm import selectinload
 
+    # selectin: an outer join to stories (whose author is joined too) is one SQLite answers by scanning them all
     return list(db.session.scalars(sa.select(ResourceSuggestion).where(ResourceSuggestion.resolved.is_(False))
-                                   .options(joinedload(ResourceSuggestion.story))
+                                   .options(selectinload(ResourceSuggestion.story))
                                    .order_by(ResourceSuggestion.created_at.desc()).limit(200)))

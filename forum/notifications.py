@@ -1,7 +1,7 @@
 """Notifications: a row, the cached unread count, and an email when the person asked for one."""
 import sqlalchemy as sa
 from flask import render_template
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from . import caching, mail
 from .extensions import db
@@ -33,7 +33,7 @@ def mail_notification(notification_id: int) -> None:
     """Render and send one notification's mail, from the rows as committed (a job: never inside a request)."""
     notification = db.session.scalar(
         sa.select(Notification).where(Notification.id == notification_id)
-        .options(joinedload(Notification.actor), joinedload(Notification.story)))
+        .options(joinedload(Notification.actor), selectinload(Notification.story)))
     if notification is None or notification.story is None:
         return  # deleted since: nothing left to tell
     recipient = db.session.get(User, notification.user_id)

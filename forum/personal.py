@@ -98,7 +98,7 @@ def _reader_comments(story_id: int, state: ReaderState) -> dict[int, Comment]:
         ids = state.voted_comments | state.own_comments
         known[story_id] = {c.id: c for c in db.session.scalars(
             sa.select(Comment).where(Comment.id.in_(ids), Comment.status == "published")
-            .options(joinedload(Comment.author), joinedload(Comment.story))).unique()}
+            .options(joinedload(Comment.author, innerjoin=True), joinedload(Comment.story, innerjoin=True))).unique()}
     return known[story_id]
 
 

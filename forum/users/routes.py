@@ -173,7 +173,8 @@ def sign_out_everywhere():
 def notifications_page():
     rows = list(db.session.scalars(
         sa.select(Notification).where(Notification.user_id == current_user.id)
-        .options(joinedload(Notification.actor), joinedload(Notification.story), joinedload(Notification.comment))
+        # selectin for the story: an outer join to stories (whose author is joined too) scans every story
+        .options(joinedload(Notification.actor), selectinload(Notification.story), joinedload(Notification.comment))
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(NOTIFICATIONS_SHOWN)))
     return render_template("users/notifications.html", notifications=rows)
 
