@@ -5,6 +5,7 @@ file, or a PostgreSQL database of its own) from threads of stdlib HTTP visitors,
 outside: every request the server acknowledged (a redirect after a POST) has its row, no row is half-written,
 and `flask recount --check` finds every cached count equal to the rows.
 """
+import http.client
 import itertools
 import os
 import random
@@ -89,7 +90,7 @@ class Burst:
             else:
                 answer = visitor.request(f"/stories/{self.story_id}/comments",
                                          {"csrf_token": visitor.csrf_token, "body": f"Comment {marker}"})
-        except OSError as error:  # the connection died with the worker: neither acknowledged nor refused
+        except (OSError, http.client.HTTPException) as error:  # died with the worker, even mid-body: not acknowledged
             answer = Answer(status=0, body=f"{type(error).__name__}: {error}")
         with self.lock:
             self.answers.append((kind, marker, answer))
@@ -175,7 +176,7 @@ def test_two_minutes_of_mixed_load_give_no_server_error_and_exact_counts(forum_d
             while time.monotonic() < deadline:
                 try:
                     answer = act(visitor, rng)
-                except OSError as error:
+                except (OSError, http.client.HTTPException) as error:
                     answer = Answer(status=0, body=f"{type(error).__name__}: {error}")
                 with lock:
                     statuses[answer.status] += 1
