@@ -350,18 +350,16 @@ def cached_page(*, scopes: Callable[..., Iterable[str]] | Iterable[str] = (LISTI
             timeout = STALE_SECONDS if keeps_stale else None
             stored = None if keeps_stale and _wrote_lately() else cache.get(key)
             if stored is None:
-                stored, response = _build(view, args, kwargs, kind)
-                if stored is not None:
-                    cache.set(key, stored, timeout=timeout)
-                if stored is None or kind == "anonymous":
-                    return response
-                response.set_data(_fill(stored[0], stored[3]))
+                built, storable, response = _build(view, args, kwargs, kind)
+                if storable:
+                    cache.set(key, built, timeout=timeout)
+                if built is not None and kind != "anonymous":  # built for the stand-in, kept or not: fill it
+                    response.set_data(_fill(built[0], built[3]))
                 return response
             parts, status, headers, csrf = stored
             body = parts[0] if kind == "anonymous" else _fill(parts, csrf)
             return Response(body, status=status, headers=headers)
 
-        wrapper.cached_page = {"params": params, "members": members}
         return wrapper
 
     return decorate
@@ -376,26 +374,31 @@ def _viewer_kind() -> str:
     return viewer_class(current_user)
 
 
-def _build(view: Callable, args: tuple, kwargs: dict, kind: str) -> tuple[tuple | None, Response]:
-    """Run the view (as the class's stand-in for members) and return (what to store or None, the response)."""
+def _build(view: Callable, args: tuple, kwargs: dict, kind: str) -> tuple[tuple | None, bool, Response]:
+    """Run the view (as the class's stand-in for members): (the page as stored, whether to store it, the response).
+
+    An anonymous page that may not be stored comes back as None. A members' page always comes back split, stored
+    or not, since its holes and placeholders must be filled for the reader either way."""
     if kind == "anonymous":
         response = make_response(view(*args, **kwargs))
         if not _can_store(response) or "csrf_token" in g:
-            return None, response
-        return ([response.get_data(as_text=True)], response.status_code, _kept_headers(response), False), response
+            return None, False, response
+        return ([response.get_data(as_text=True)], response.status_code, _kept_headers(response), False), True, \
+            response
     reader = g.get("_login_user")
     g._login_user, g.cache_recording_holes = StandIn(kind), True
     try:
         response = make_response(view(*args, **kwargs))
     finally:
         g._login_user, g.cache_recording_holes = reader, False
-    if not _can_store(response):
-        return None, response
+    if response.is_streamed:
+        return None, False, response
     body = response.get_data(as_text=True)
     token = g.get("csrf_token")
     if token:
         body = body.replace(token, CSRF_PLACEHOLDER)
-    return (_split(body), response.status_code, _kept_headers(response), bool(token)), response
+    return (_split(body), response.status_code, _kept_headers(response), bool(token)), _can_store(response), \
+        response
 
 
 def _can_store(response: Response) -> bool:

@@ -266,3 +266,16 @@ def test_the_author_gets_their_edit_and_delete_controls_on_a_page_a_member_cache
     edit, delete = f'href="/stories/{one.id}/edit"', f'action="/stories/{one.id}/delete"'
     assert edit not in theirs and delete not in theirs and "Upvote this story" in theirs
     assert edit in mine and delete in mine and "Upvote this story" not in mine  # no voting on your own story
+
+
+def test_a_members_page_that_is_not_stored_is_still_filled_for_them(app, site):
+    """A page built for the stand-in but not kept (here a 410 for a removed story) is the reader's all the same."""
+    one = site["one"]
+    db.session.execute(sa.text("UPDATE stories SET status = 'removed' WHERE id = :id"), {"id": one.id})
+    db.session.commit()
+    member = app.test_client()
+    sign_in(member, "voter")
+    response = member.get(url_of(one))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 410
+    assert "<summary>voter</summary>" in page and "\x1f" not in page
