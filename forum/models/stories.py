@@ -72,13 +72,27 @@ class Story(db.Model):
     search_extra: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # A random key from the form: a double-click or a resent POST finds the story it already made.
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))
+    # When an edit after publication changed the exam result a reader acts on: the card says "score edited DATE".
+    score_edited_at: Mapped[datetime | None]
+    outcome_edited_at: Mapped[datetime | None]
+    # A moderator compared the author's score report with this record (forum.verification); the report is deleted.
+    verified_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Retake journeys: the author's linked attempts at one step share a journey (forum.journeys).
+    journey_id: Mapped[int | None] = mapped_column(sa.ForeignKey("journeys.id", ondelete="SET NULL"), index=True)
+    journey_note: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")  # what changed
 
-    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     # raise_on_sql: a page that forgot to load these fails loudly in tests instead of querying once per story.
     resource_links: Mapped[list["StoryResource"]] = relationship(
         back_populates="story", cascade="all, delete-orphan", order_by="StoryResource.position", lazy="raise_on_sql")
     practice_scores: Mapped[list["PracticeScore"]] = relationship(
         back_populates="story", cascade="all, delete-orphan", order_by="PracticeScore.taken_on", lazy="raise_on_sql")
+    # Names the catalogue does not know yet, shown on the story as typed (unresolved ones only).
+    resource_suggestions: Mapped[list["ResourceSuggestion"]] = relationship(
+        back_populates="story", order_by="ResourceSuggestion.position",
+        primaryjoin="and_(ResourceSuggestion.story_id == Story.id, ResourceSuggestion.resolved.is_(False))",
+        viewonly=True, lazy="raise_on_sql")
 
     @property
     def is_published(self) -> bool:
@@ -101,10 +115,17 @@ class Resource(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20))
     steps: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")  # space-separated step codes
     description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
-    scale: Mapped[str | None] = mapped_column(sa.String(12))  # self-assessments: three_digit | percent
+    # Self-assessments: the scale it reports today (three_digit | percent); ResourceScale rows say since when.
+    scale: Mapped[str | None] = mapped_column(sa.String(12))
     story_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    released_on: Mapped[date | None]  # None: unknown, and the page says so
+    retired_on: Mapped[date | None]  # None: still offered, or unknown (see source)
+    source: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # where the dates and scale come from
 
     aliases: Mapped[list["ResourceAlias"]] = relationship(back_populates="resource", cascade="all, delete-orphan")
+    scale_periods: Mapped[list["ResourceScale"]] = relationship(
+        back_populates="resource", cascade="all, delete-orphan", order_by="ResourceScale.valid_from",
+        lazy="selectin")
 
     @property
     def step_codes(self) -> list[str]:
@@ -129,6 +150,25 @@ class ResourceAlias(db.Model):
     alias_key: Mapped[str] = mapped_column(sa.String(120), index=True)
 
     resource: Mapped[Resource] = relationship(back_populates="aliases")
+
+
+class ResourceScale(db.Model):
+    """The scale a self-assessment reported from a date on (valid_from None: from its first form), with its source.
+
+    NBME's Step 1 forms reported a 3-digit score, then from late February 2022 a percent correct: the scale belongs
+    to the score, decided by the assessment and the day it was taken (forum.scales).
+    """
+
+    __tablename__ = "resource_scales"
+    __table_args__ = (sa.UniqueConstraint("resource_id", "valid_from", name="uq_resource_scales_resource_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"))
+    valid_from: Mapped[date | None]
+    scale: Mapped[str] = mapped_column(sa.String(12))
+    source: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+    resource: Mapped[Resource] = relationship(back_populates="scale_periods")
 
 
 class StoryResource(db.Model):
@@ -157,6 +197,7 @@ class ResourceSuggestion(db.Model):
     note: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    position: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")  # among the story's rows
 
     story: Mapped[Story] = relationship()
 
@@ -168,6 +209,8 @@ class PracticeScore(db.Model):
     story_id: Mapped[int] = mapped_column(sa.ForeignKey("stories.id", ondelete="CASCADE"), index=True)
     resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(sa.Float)
+    # three_digit | percent: decided by the assessment and taken_on when it is saved (forum.scales), kept per row
+    scale: Mapped[str] = mapped_column(sa.String(12), default="three_digit", server_default="three_digit")
     taken_on: Mapped[date]
 
     story: Mapped[Story] = relationship(back_populates="practice_scores")
@@ -185,6 +228,9 @@ class Revision(db.Model):
     item_id: Mapped[int]
     title: Mapped[str] = mapped_column(sa.String(150), default="", server_default="")
     body: Mapped[str] = mapped_column(sa.Text)
+    # The whole record of the version as JSON (forum.history): exam fields, resources, practice scores. Empty for
+    # versions saved before it existed, which kept the title and text only.
+    snapshot: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     editor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A moderator's redaction: a hidden version is shown to moderators only, with who hid it and why (logged).
@@ -198,3 +244,33 @@ class Revision(db.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+
+class Journey(db.Model):
+    """An author's linked attempts at one step (attempt 1 failed, attempt 2 passed ...): forum.journeys."""
+
+    __tablename__ = "journeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(sa.String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScoreReport(db.Model):
+    """An uploaded score report waiting for a moderator (forum.verification). Kept in the database so every host
+    can serve it; deleted the moment a moderator decides, whatever the decision."""
+
+    __tablename__ = "score_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(sa.ForeignKey("stories.id", ondelete="CASCADE"), unique=True)
+    uploader_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(sa.String(120))
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    story: Mapped[Story] = relationship(lazy="joined", innerjoin=True)
+    uploader: Mapped[User] = relationship(lazy="joined", innerjoin=True)
