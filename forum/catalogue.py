@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from . import moderation
 from .extensions import db
@@ -62,6 +63,7 @@ def save_resource(resource: Resource | None, *, actor: User, name: str, slug: st
     db.session.flush()
     moderation.record(actor=actor, action="add_resource" if adding else "edit_resource", target_type="resource",
                       target_id=resource.id, target_label=resource.name)
+    adopt_suggestions(resource)
     return resource
 
 
@@ -123,14 +125,62 @@ def merge(*, source: Resource, target: Resource, actor: User, reason: str) -> No
                       target_label=f"{source.name} -> {target.name}", reason=reason)
     db.session.delete(source)
     db.session.flush()
+    adopt_suggestions(target)
     refresh_story_counts([target.id])
     refresh_search_text(target)
 
 
+def assign_suggestion(suggestion: ResourceSuggestion, *, target: Resource, actor: User, reason: str) -> int:
+    """A typed name is another name for a resource we have: it becomes an alias, and every story that typed it
+    links the resource, keeping the writer's rating and note. Returns how many stories moved."""
+    add_aliases(target, [suggestion.name])
+    db.session.flush()
+    moderation.record(actor=actor, action="merge_suggestion", target_type="resource", target_id=target.id,
+                      target_label=f"{suggestion.name} -> {target.name}", reason=reason)
+    return adopt_suggestions(target)
+
+
+def adopt_suggestions(resource: Resource) -> int:
+    """Move every open suggestion that one of the resource's names matches onto the resource.
+
+    A story that typed "Zebra Notes" before the catalogue knew it links the new entry, in the same place among
+    its resources, with the rating and note the writer gave; a story that already links the resource keeps its
+    link. Returns how many suggestions moved.
+    """
+    from . import caching, search
+    from .models import Story
+
+    keys = {a.alias_key for a in resource.aliases}
+    open_rows = [s for s in db.session.scalars(sa.select(ResourceSuggestion).where(
+        ResourceSuggestion.resolved.is_(False))) if alias_key(s.name) in keys] if keys else []
+    if not open_rows:
+        return 0
+    linked = set(db.session.scalars(sa.select(StoryResource.story_id).where(
+        StoryResource.resource_id == resource.id,
+        StoryResource.story_id.in_({s.story_id for s in open_rows}))))
+    for suggestion in open_rows:
+        if suggestion.story_id not in linked:
+            db.session.add(StoryResource(story_id=suggestion.story_id, resource_id=resource.id,
+                                         rating=suggestion.rating, note=suggestion.note,
+                                         position=suggestion.position))
+            linked.add(suggestion.story_id)
+        suggestion.resolved = True
+    db.session.flush()
+    story_ids = sorted({s.story_id for s in open_rows})
+    for story in db.session.scalars(sa.select(Story).where(Story.id.in_(story_ids))
+                                    .options(selectinload(Story.resource_links),
+                                             selectinload(Story.resource_suggestions))):
+        story.search_extra = search.story_text(story, [link.resource for link in story.resource_links],
+                                               typed=[s.name for s in story.resource_suggestions])
+    refresh_story_counts([resource.id])
+    # Catalogue edits are rare and show on resource pages, listings and story pages alike: retire everything, as
+    # an undeclared write would (declaring only the stories here would let the resource page go stale).
+    caching.retire(caching.SITE)
+    return len(open_rows)
+
+
 def refresh_search_text(resource: Resource) -> None:
     """Rewrite the search words of every story using a resource whose names changed."""
-    from sqlalchemy.orm import selectinload
-
     from . import search
     from .models import Story
 
@@ -153,8 +203,6 @@ def refresh_story_counts(resource_ids: list[int] | None = None) -> None:
 
 
 def open_suggestions() -> list[ResourceSuggestion]:
-    from sqlalchemy.orm import selectinload
-
     # selectin: an outer join to stories (whose author is joined too) is one SQLite answers by scanning them all
     return list(db.session.scalars(sa.select(ResourceSuggestion).where(ResourceSuggestion.resolved.is_(False))
                                    .options(selectinload(ResourceSuggestion.story))

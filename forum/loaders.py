@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from . import curation, exam
 from .extensions import db
-from .models import USERNAME_PATTERN, Comment, Resource, Story, User, username_key
+from .models import USERNAME_PATTERN, Comment, Resource, ResourceSuggestion, Story, User, username_key
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one would be a database error, not a 404
 
@@ -38,13 +38,15 @@ def _checked(item, check: Check | None, missing: str | None = None):
 def story_or_404(story_id: int, *, details: bool = False, published_only: bool = False,
                  check: Check | None = None, missing: str | None = None) -> Story:
     """A story, deleted and removed ones included (their pages show a notice) unless published_only.
-    details=True loads the resources and practice scores its page and edit form show, in two more queries;
+    details=True loads the resources (known and typed) and practice scores its page and edit form show, in three
+    more queries;
     `missing` is the 404's description (the API shows it)."""
     query = sa.select(Story).where(Story.id == _id_or_404(story_id, missing))
     if published_only:
         query = query.where(Story.status == "published")
     if details:
-        query = query.options(selectinload(Story.resource_links), selectinload(Story.practice_scores))
+        query = query.options(selectinload(Story.resource_links), selectinload(Story.practice_scores),
+                              selectinload(Story.resource_suggestions))
     return _checked(db.session.scalar(query), check, missing)
 
 
@@ -65,6 +67,12 @@ REPORTABLE = {"story": story_or_404, "comment": comment_or_404}
 def report_target_or_404(target_type: str, target_id: int, *, check: Check | None = None) -> Story | Comment:
     """The story or comment a report or a moderator's action names."""
     return REPORTABLE[target_type](target_id, check=check)
+
+
+def suggestion_or_404(suggestion_id: int) -> ResourceSuggestion:
+    """An open suggestion (a resolved one has moved onto the catalogue: nothing left to do with it)."""
+    return _checked(db.session.scalar(sa.select(ResourceSuggestion).where(
+        ResourceSuggestion.id == _id_or_404(suggestion_id), ResourceSuggestion.resolved.is_(False))), None)
 
 
 def resource_or_404(slug: str) -> Resource:

@@ -115,8 +115,9 @@ class SearchResult:
         return self.total > self.ranked
 
 
-def story_text(story: Story, resources: list[Resource]) -> str:
-    """The extra words a story is found by, so 'CK uworld failed first attempt' finds what it describes."""
+def story_text(story: Story, resources: list[Resource], typed: list[str] = ()) -> str:
+    """The extra words a story is found by, so 'CK uworld failed first attempt' finds what it describes; typed are
+    resource names the catalogue does not know yet, found as written."""
     step = exam.STEPS.get(story.step)
     words = [step.label if step else "", step.short if step else "", exam.OUTCOMES.get(story.outcome, ""),
              exam.ordinal_attempt(story.attempt) if story.attempt else "", "retake" if (story.attempt or 1) > 1 else "",
@@ -124,6 +125,7 @@ def story_text(story: Story, resources: list[Resource]) -> str:
     for resource in resources:
         words.append(resource.name)
         words.extend(alias.alias_key for alias in resource.aliases)
+    words.extend(typed)
     return " ".join(w for w in words if w)
 
 

@@ -230,8 +230,11 @@ def initial_data(story: Story) -> dict:
         "attempt": str(story.attempt), "outcome": story.outcome,
         "score": "" if story.score is None else str(story.score), "background": story.background or "",
         "prep_weeks": "" if story.prep_weeks is None else str(story.prep_weeks), "body": story.body,
-        "resources": [{"name": link.resource.name, "rating": str(link.rating or ""), "note": link.note}
-                      for link in story.resource_links] + [{}],
+        # catalogue links and the names it does not know yet, in the order the writer gave them
+        "resources": [{"name": name, "rating": str(rating or ""), "note": note} for _, name, rating, note in sorted(
+            [(link.position, link.resource.name, link.rating, link.note) for link in story.resource_links]
+            + [(s.position, s.name, s.rating, s.note) for s in story.resource_suggestions],
+            key=lambda row: row[0])] + [{}],
         "practice": [{"assessment": str(p.resource_id), "score": f"{p.score:g}", "taken_on": p.taken_on.isoformat()}
                      for p in story.practice_scores] + [{}],
     }

@@ -1,10 +1,11 @@
 """Turning a validated story form into rows. The view owns the transaction: nothing here commits."""
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import catalogue, markup, moderation, ranking, search
 from ..extensions import db
 from ..models import PracticeScore, ResourceSuggestion, Revision, Story, StoryResource, User, utcnow
-from ..models.stories import slugify
+from ..models.stories import alias_key, slugify
 from .forms import StoryForm
 
 
@@ -67,28 +68,47 @@ def apply_form(story: Story, form: StoryForm) -> None:
     story.outcome, story.score, story.prep_weeks = record["outcome"], record["score"], record["prep_weeks"]
     story.background = record["background"]
     set_resources(story, form.resource_rows())
-    story.search_extra = search.story_text(story, [link.resource for link in story.resource_links])
+    story.search_extra = search.story_text(story, [link.resource for link in story.resource_links],
+                                           typed=[s.name for s in story.resource_suggestions])
     story.practice_scores = [PracticeScore(resource=resource, score=score, taken_on=taken_on)
                              for resource, score, taken_on in form.practice_rows]
 
 
 def set_resources(story: Story, rows: list[tuple[str, int | None, str]]) -> None:
-    """Link catalogue matches; keep every unmatched name as a suggestion for moderators."""
+    """Link catalogue matches; keep every unmatched name, with its rating and note, as a suggestion.
+
+    A suggestion is shown on the story as typed ("not in our catalogue yet") and survives every edit: the edit form
+    offers it again like any other row, and a row kept unchanged keeps its suggestion (and its age in the
+    moderators' list). It becomes a link when a moderator adds or merges it (catalogue.adopt_suggestions).
+    """
     matches = catalogue.resolve([name for name, _, _ in rows], story.step)
     touched = {link.resource_id for link in story.resource_links}
     links, suggestions = [], []
+    earlier_all = []
+    if story.id is not None:
+        earlier_all = list(db.session.scalars(sa.select(ResourceSuggestion).where(
+            ResourceSuggestion.story_id == story.id, ResourceSuggestion.resolved.is_(False))))
+    earlier = {alias_key(s.name): s for s in earlier_all}
     for position, (name, rating, note) in enumerate(rows):
         resource = matches[name]
         if resource is None:
-            suggestions.append(ResourceSuggestion(story=story, name=name, rating=rating, note=note))
+            same = earlier.pop(alias_key(name), None)
+            if same is not None:
+                same.name, same.rating, same.note, same.position = name, rating, note, position
+            else:
+                suggestions.append(ResourceSuggestion(story=story, name=name, rating=rating, note=note,
+                                                      position=position))
         elif all(link.resource_id != resource.id for link in links):
             links.append(StoryResource(resource=resource, resource_id=resource.id, rating=rating, note=note,
                                        position=position))
     story.resource_links = links
-    if story.id is not None:
-        db.session.execute(sa.delete(ResourceSuggestion).where(ResourceSuggestion.story_id == story.id,
-                                                               ResourceSuggestion.resolved.is_(False)))
+    kept = [old for old in earlier_all if old not in earlier.values()]
+    for dropped in earlier.values():  # the writer took the name out of the story
+        db.session.delete(dropped)
     db.session.add_all(suggestions)
+    # The story's view of its open suggestions (viewonly, so not kept in step by the ORM): what the page, the
+    # history snapshot and the search words read from now on.
+    set_committed_value(story, "resource_suggestions", sorted(kept + suggestions, key=lambda s: s.position))
     story._touched_resources = touched | {link.resource_id for link in links}
 
 
