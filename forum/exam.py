@@ -10,10 +10,9 @@ from datetime import date, timedelta
 from .dates import day_label, month_label
 
 STEP1_PASS_FAIL_FROM = date(2022, 1, 26)  # usmle.org: Step 1 exams on/after this date report pass/fail only
-# The issue: "Step 2 CS has no exam after the suspension of May 2020" (USMLE announced the suspension on 26 May
-# 2020), so May 2020 is the last month accepted. Stricter truth: usmle.org transcripts say CS "was last administered
-# on March 16, 2020", so April and May 2020 let through months in which no CS was given.
-STEP2CS_SUSPENDED = date(2020, 5, 31)
+# USMLE transcripts: Step 2 CS "was last administered on March 16, 2020" (covid.usmle.org; the suspension announced on
+# 26 May 2020 extended one already in force). So March 2020 is the last exam month a CS story can have.
+STEP2CS_LAST_ADMINISTERED = date(2020, 3, 16)
 STEP2CS_DISCONTINUED = date(2021, 1, 26)  # usmle.org announcement of 26 January 2021
 
 
@@ -33,9 +32,9 @@ STEPS: dict[str, Step] = {step.code: step for step in (
     # best-known, kept early so that no real story is refused.
     Step("step1", "Step 1", "step-1", "S1", date(1992, 6, 1)),  # first Step 1: June 1992
     Step("step2ck", "Step 2 CK", "step-2-ck", "CK", date(1993, 1, 1)),  # "Step 2" from 1993; named CK in June 2004
-    # June 2004: CS added to Step 2 (Ohio State Step 2 CS FAQ). Last month: see STEP2CS_SUSPENDED.
+    # June 2004: CS added to Step 2 (Ohio State Step 2 CS FAQ). Last month: see STEP2CS_LAST_ADMINISTERED.
     Step("step2cs", "Step 2 CS", "step-2-cs", "CS", date(2004, 6, 1),
-         last_exam_month=STEP2CS_SUSPENDED.replace(day=1)),
+         last_exam_month=STEP2CS_LAST_ADMINISTERED.replace(day=1)),
     Step("step3", "Step 3", "step-3", "S3", date(1994, 1, 1)),  # first Step 3 in 1994; month not confirmed
 )}
 _STEPS_BY_SLUG = {step.slug: step for step in STEPS.values()}
@@ -67,10 +66,19 @@ PASSING_STANDARDS: list[tuple[str, date, int]] = [
     ("step2ck", date(2014, 7, 1), 209),  # usmle.org announcement, 2 June 2014
     ("step2ck", date(2022, 7, 1), 214),  # usmle.org announcement, 11 April 2022
     ("step2ck", date(2025, 7, 1), 218),  # USMLE 2025, seen only in secondary sources (several agree); not on usmle.org
+    #                                      (see SECONDARY_SOURCE_ONLY: the page says so wherever it shows it)
     ("step3", date(2016, 1, 1), 196),  # 190 -> 196, usmle.org 11 Dec 2015
     ("step3", date(2020, 1, 1), 198),  # 196 -> 198, Dec 2019 meeting; usmle.org review notice gave 1 Jan 2020
     ("step3", date(2024, 1, 1), 200),  # 198 -> 200, Dec 2023 meeting (usmle.org, quoted by Gold USMLE Review)
 ]
+
+# Standards whose only sources are secondary (no usmle.org page found in November 2026): shown with that caveat
+# until someone confirms them on usmle.org. (step, effective from)
+SECONDARY_SOURCE_ONLY = {("step2ck", date(2025, 7, 1))}
+
+# The test delivery software with 30-minute blocks (usmle.org, "Test delivery software updates", 10 March 2026,
+# updated 27 April 2026): same content, item counts and day length; only the block length and the interface change.
+NEW_SOFTWARE_FROM = {"step3": date(2026, 3, 10), "step2ck": date(2026, 5, 7), "step1": date(2026, 5, 14)}
 
 PRACTICE_SCALES = {"three_digit": (1, 300), "percent": (0, 100)}
 PRACTICE_GRACE_MONTHS = 1  # a practice date may fall this many months past the exam month: people misremember
@@ -160,8 +168,9 @@ def validate_exam_record(*, step: str, exam_month: date | None, attempt: int | N
         problems["exam_month"] = (f"{info.label} was first given in {month_label(info.first_exam_month)}, "
                                   "so the exam month cannot be earlier.")
     elif info and info.last_exam_month and month > info.last_exam_month:
-        problems["exam_month"] = (f"{info.label} was not given after {month_label(info.last_exam_month)} and was "
-                                  f"discontinued on {day_label(STEP2CS_DISCONTINUED)}, so it has no later exam.")
+        problems["exam_month"] = (f"{info.label} was last administered on {day_label(STEP2CS_LAST_ADMINISTERED)} "
+                                  f"and was discontinued on {day_label(STEP2CS_DISCONTINUED)}, so it has no later "
+                                  "exam.")
 
     if attempt is None:
         problems["attempt"] = "Choose which attempt this was."
@@ -225,6 +234,64 @@ def describe_record(*, step: str, exam_month: date, attempt: int, outcome: str, 
         parts.append(f"{score}, passing standard then {standard}, {score - standard:+d}" if standard is not None
                      else f"{score}")
     return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class Era:
+    """One line of context a reader needs to weigh a record: what the exam was like when it was taken."""
+    kind: str  # "scoring" | "standard" | "software" | "discontinued"
+    label: str
+    caveat: str = ""  # said beside the label, e.g. a standard known only from secondary sources
+
+
+def _standard_row(step: str, exam_date: date) -> tuple[date, int] | None:
+    row = None
+    for row_step, effective_from, score in PASSING_STANDARDS:
+        if row_step == step and effective_from <= exam_date:
+            row = (effective_from, score)
+    return row
+
+
+def eras(step: str, exam_month: date) -> list[Era]:
+    """The eras a story was taken in, where they matter: Step 1 scored or pass/fail, the passing standard then,
+    and the 2026 exam software. Judged by month, so a month that holds a change says both sides of it."""
+    month = _month_start(exam_month)
+    month_end = _add_months(month, 1) - timedelta(days=1)
+    found: list[Era] = []
+    if step == "step1":
+        if month_end < STEP1_PASS_FAIL_FROM:
+            found.append(Era("scoring", "Scored era: Step 1 reported a 3-digit score and pass/fail"))
+        elif month >= STEP1_PASS_FAIL_FROM:
+            found.append(Era("scoring", f"Pass/fail era: Step 1 has reported pass or fail only since "
+                                        f"{day_label(STEP1_PASS_FAIL_FROM)}"))
+        else:
+            found.append(Era("scoring", f"{month_label(month)}: Step 1 was scored until "
+                                        f"{day_label(STEP1_PASS_FAIL_FROM - timedelta(days=1))} and pass/fail from "
+                                        f"{day_label(STEP1_PASS_FAIL_FROM)}"))
+    if step == "step2cs":
+        found.append(Era("discontinued", f"Step 2 CS was pass/fail only, last administered on "
+                                         f"{day_label(STEP2CS_LAST_ADMINISTERED)} and discontinued on "
+                                         f"{day_label(STEP2CS_DISCONTINUED)}"))
+    first, last = _standard_row(step, month), _standard_row(step, month_end)
+    for row in dict.fromkeys(r for r in (first, last) if r is not None):
+        effective_from, score = row
+        caveat = ("known from secondary sources only; not yet confirmed on usmle.org"
+                  if (step, effective_from) in SECONDARY_SOURCE_ONLY else "")
+        hidden = " (on the 3-digit scale; pass/fail reports do not show it)" if not reports_numeric_score(
+            step, max(month, effective_from)) else ""
+        found.append(Era("standard", f"Passing standard then: {score}, in force from {day_label(effective_from)}"
+                                     f"{hidden}", caveat))
+    software_from = NEW_SOFTWARE_FROM.get(step)
+    if software_from is not None and month.year >= software_from.year:  # the software matters from 2026 on
+        if month > software_from:
+            found.append(Era("software", f"New exam software: 30-minute blocks, from {day_label(software_from)}"))
+        elif month_end >= software_from:
+            found.append(Era("software", f"{month_label(month)}: the new exam software (30-minute blocks) from "
+                                         f"{day_label(software_from)}; earlier that month, the previous software"))
+        else:
+            found.append(Era("software", f"Previous exam software: the 30-minute-block software came on "
+                                         f"{day_label(software_from)}"))
+    return found
 
 
 def validate_practice_score(*, scale: str, score: float | None, taken_on: date | None, exam_month: date | None,

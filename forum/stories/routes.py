@@ -166,6 +166,7 @@ def show(story_id: int, slug: str | None = None):
                                                             attempt=story.attempt, outcome=story.outcome,
                                                             score=story.score),
                            passing=exam.passing_score(story.step, story.exam_month),
+                           eras=exam.eras(story.step, story.exam_month),
                            similar=similar_stories(story))
 
 

@@ -44,9 +44,9 @@ def test_step_for_unknown_slug_is_none(slug):
     assert exam.step_for_slug(slug) is None
 
 
-def test_only_step2cs_has_a_last_exam_month_and_it_is_may_2020():
+def test_only_step2cs_has_a_last_exam_month_and_it_is_march_2020():
     assert {code: step.last_exam_month for code, step in exam.STEPS.items()} == {
-        "step1": None, "step2ck": None, "step2cs": date(2020, 5, 1), "step3": None}
+        "step1": None, "step2ck": None, "step2cs": date(2020, 3, 1), "step3": None}
 
 
 @pytest.mark.parametrize("step", exam.STEPS.values())
@@ -90,7 +90,7 @@ def test_step1_reported_no_score_from_26_january_2022():
     assert not exam.reports_numeric_score("step1", date(2022, 1, 26))
 
 
-@pytest.mark.parametrize("day", [date(2004, 6, 1), date(2020, 5, 1)])
+@pytest.mark.parametrize("day", [date(2004, 6, 1), date(2020, 3, 1)])
 def test_step2cs_never_reported_a_score(day):
     assert not exam.reports_numeric_score("step2cs", day)
 
@@ -210,14 +210,15 @@ def test_month_before_first_exam_refused(step):
     assert "first given" in check_record(step=step, exam_month=month, score=None)["exam_month"]
 
 
-def test_step2cs_in_may_2020_accepted():
-    assert check_record(step="step2cs", exam_month=date(2020, 5, 1), score=None) == {}
+def test_step2cs_in_march_2020_accepted():
+    """USMLE transcripts: CS "was last administered on March 16, 2020"."""
+    assert check_record(step="step2cs", exam_month=date(2020, 3, 1), score=None) == {}
 
 
-@pytest.mark.parametrize("month", [date(2020, 6, 1), date(2021, 2, 1), date(2024, 3, 1)])
-def test_step2cs_from_june_2020_refused(month):
+@pytest.mark.parametrize("month", [date(2020, 4, 1), date(2020, 5, 1), date(2021, 2, 1), date(2024, 3, 1)])
+def test_step2cs_from_april_2020_refused(month):
     message = check_record(step="step2cs", exam_month=month, score=None)["exam_month"]
-    assert message == "Step 2 CS was not given after May 2020 and was discontinued on 26 January 2021, " \
+    assert message == "Step 2 CS was last administered on 16 March 2020 and was discontinued on 26 January 2021, " \
                       "so it has no later exam."
 
 
