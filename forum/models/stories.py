@@ -79,7 +79,8 @@ class Story(db.Model):
     verified_at: Mapped[datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # Retake journeys: the author's linked attempts at one step share a journey (forum.journeys).
-    journey_id: Mapped[int | None] = mapped_column(sa.ForeignKey("journeys.id", ondelete="SET NULL"), index=True)
+    # No ON DELETE action (see migration 0010): forum.journeys unlinks the stories before it deletes a journey.
+    journey_id: Mapped[int | None] = mapped_column(sa.ForeignKey("journeys.id"), index=True)
     journey_note: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")  # what changed
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])

@@ -33,17 +33,7 @@ def upgrade():
     )
     op.create_index(op.f("ix_journeys_author_id"), "journeys", ["author_id"], unique=False)
 
-    with op.batch_alter_table("stories") as batch:
-        batch.add_column(sa.Column("score_edited_at", sa.DateTime(), nullable=True))
-        batch.add_column(sa.Column("outcome_edited_at", sa.DateTime(), nullable=True))
-        batch.add_column(sa.Column("verified_at", sa.DateTime(), nullable=True))
-        batch.add_column(sa.Column("verified_by_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("journey_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("journey_note", sa.String(length=300), server_default="", nullable=False))
-        batch.create_foreign_key(op.f("fk_stories_verified_by_id_users"), "users", ["verified_by_id"], ["id"])
-        batch.create_foreign_key(op.f("fk_stories_journey_id_journeys"), "journeys", ["journey_id"], ["id"],
-                                 ondelete="SET NULL")
-        batch.create_index(op.f("ix_stories_journey_id"), ["journey_id"], unique=False)
+    add_story_columns()
 
     op.create_table(
         "score_reports",
@@ -92,6 +82,41 @@ def upgrade():
         batch.add_column(sa.Column("snapshot", sa.Text(), server_default="", nullable=False))
 
 
+def story_columns() -> list[sa.Column]:
+    return [
+        sa.Column("score_edited_at", sa.DateTime(), nullable=True),
+        sa.Column("outcome_edited_at", sa.DateTime(), nullable=True),
+        sa.Column("verified_at", sa.DateTime(), nullable=True),
+        sa.Column("verified_by_id", sa.Integer(), nullable=True),
+        sa.Column("journey_id", sa.Integer(), nullable=True),
+        sa.Column("journey_note", sa.String(length=300), server_default="", nullable=False),
+    ]
+
+
+def add_story_columns():
+    """Add the story columns without rebuilding the table.
+
+    On SQLite a batch operation that adds a foreign key copies `stories` into a new table, which drops the full-text
+    triggers 0005_search put on it (search would silently stop finding new stories). SQLite's own ALTER TABLE ADD
+    COLUMN takes a REFERENCES clause, so it is used there; PostgreSQL adds named constraints as usual. No ON DELETE
+    action: SQLAlchemy cannot read one back from such a clause, and forum.journeys unlinks stories before it deletes
+    a journey anyway.
+    """
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for column in story_columns():
+        if sqlite and column.name == "verified_by_id":
+            op.execute("ALTER TABLE stories ADD COLUMN verified_by_id INTEGER REFERENCES users (id)")
+        elif sqlite and column.name == "journey_id":
+            op.execute("ALTER TABLE stories ADD COLUMN journey_id INTEGER REFERENCES journeys (id)")
+        else:
+            op.add_column("stories", column)
+    if not sqlite:
+        op.create_foreign_key(op.f("fk_stories_verified_by_id_users"), "stories", "users", ["verified_by_id"],
+                              ["id"])
+        op.create_foreign_key(op.f("fk_stories_journey_id_journeys"), "stories", "journeys", ["journey_id"], ["id"])
+    op.create_index(op.f("ix_stories_journey_id"), "stories", ["journey_id"], unique=False)
+
+
 def downgrade():
     with op.batch_alter_table("revisions") as batch:
         batch.drop_column("snapshot")
@@ -105,15 +130,17 @@ def downgrade():
         batch.drop_column("retired_on")
         batch.drop_column("released_on")
     op.drop_table("score_reports")
-    with op.batch_alter_table("stories") as batch:
-        batch.drop_index(op.f("ix_stories_journey_id"))
-        batch.drop_constraint(op.f("fk_stories_journey_id_journeys"), type_="foreignkey")
-        batch.drop_constraint(op.f("fk_stories_verified_by_id_users"), type_="foreignkey")
-        batch.drop_column("journey_note")
-        batch.drop_column("journey_id")
-        batch.drop_column("verified_by_id")
-        batch.drop_column("verified_at")
-        batch.drop_column("outcome_edited_at")
-        batch.drop_column("score_edited_at")
+    op.drop_index(op.f("ix_stories_journey_id"), table_name="stories")
+    if op.get_bind().dialect.name == "sqlite":
+        # DROP COLUMN without a rebuild (SQLite 3.35+), so 0005's full-text triggers stay; a column with a
+        # REFERENCES clause cannot be dropped that way, so those two stay behind, unused and null.
+        for name in ("journey_note", "outcome_edited_at", "score_edited_at", "verified_at"):
+            op.execute(f"ALTER TABLE stories DROP COLUMN {name}")
+    else:
+        op.drop_constraint(op.f("fk_stories_journey_id_journeys"), "stories", type_="foreignkey")
+        op.drop_constraint(op.f("fk_stories_verified_by_id_users"), "stories", type_="foreignkey")
+        for name in ("journey_note", "journey_id", "verified_by_id", "verified_at", "outcome_edited_at",
+                     "score_edited_at"):
+            op.drop_column("stories", name)
     op.drop_index(op.f("ix_journeys_author_id"), table_name="journeys")
     op.drop_table("journeys")

@@ -53,3 +53,10 @@ def test_the_look_alike_migration_keeps_colliding_accounts_and_reports_them(tmp_
         db.engine.dispose()
     assert folds == {"dr_okafor": "dr-okafor", "maya": "maya", "Dr-0kafor": "dr-okafor~3"}
     assert "'Dr-0kafor' (id 3) looks like 'dr_okafor' (id 1)" in capsys.readouterr().out
+
+
+def test_sqlite_keeps_the_full_text_triggers_through_every_migration(sqlite_app):
+    """A batch migration that rebuilds `stories` drops 0005's triggers, and search stops finding new stories."""
+    with sqlite_app.app_context():
+        triggers = set(db.session.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+    assert {"search_stories_ai", "search_stories_ad", "search_stories_au", "search_comments_ai"} <= triggers
