@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from . import caching, exam, markup
 from .extensions import db
 from .models import BACKGROUNDS, Comment, Resource, Story, StoryResource
+from .record_filters import JOURNEYS, journey_clause, verified_only
 from .search_syntax import MAX_QUERY_CHARS, ParsedQuery, fts5_match, parse, tsquery
 
 PAGE_SIZE = 20
@@ -42,8 +43,8 @@ RESOURCE_FACETS = 15  # the most used resources in the matched set; the rest are
 SORTS = {"relevance": "Relevance", "new": "New", "top": "Top"}  # orders and their tab labels
 
 
-PARAMS = ("q", "step", "resource", "outcome", "background", "attempt", "year", "score_min", "score_max", "sort",
-          "page")  # what SearchRequest.from_args reads
+PARAMS = ("q", "step", "resource", "outcome", "background", "attempt", "year", "score_min", "score_max", "verified",
+          "journey", "sort", "page")  # what SearchRequest.from_args reads
 
 
 @dataclass
@@ -58,6 +59,8 @@ class SearchRequest:
     year: int | None = None
     score_min: int | None = None
     score_max: int | None = None
+    verified: bool = False  # only outcomes a moderator verified
+    journey: str = ""  # "" | a key of record_filters.JOURNEYS ("failed-then-passed")
     sort: str = "relevance"
     page: int = 1
 
@@ -77,6 +80,8 @@ class SearchRequest:
                    attempt=args.get("attempt") if args.get("attempt") in ("first", "retake") else "",
                    year=number("year", 1990, 2100),
                    score_min=number("score_min", 1, 300), score_max=number("score_max", 1, 300),
+                   verified=args.get("verified") == "1",
+                   journey=args.get("journey") if args.get("journey") in JOURNEYS else "",
                    sort=args.get("sort") if args.get("sort") in SORTS else "relevance",
                    page=number("page", 1, MAX_PAGE) or 1)
 
@@ -206,6 +211,10 @@ def _filtered(q: SearchRequest, parsed: ParsedQuery) -> sa.Select:
         statement = statement.where(Story.score >= q.score_min)
     if q.score_max is not None:
         statement = statement.where(Story.score <= q.score_max)
+    if q.verified:
+        statement = statement.where(verified_only())
+    if q.journey:
+        statement = statement.where(journey_clause(q.journey))
     for slug in q.resources:
         statement = statement.where(sa.select(StoryResource.story_id).join(Resource).where(
             Resource.slug == slug, StoryResource.story_id == Story.id).exists())

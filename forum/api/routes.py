@@ -16,6 +16,7 @@ from .. import caching, errors, exam, loaders, ranking, search
 from ..caching import cached_page
 from ..extensions import db, limiter
 from ..models import BACKGROUNDS, PracticeScore, Resource, Story, StoryResource
+from ..record_filters import JOURNEYS
 from ..stories import listing
 from ..urls import resource_url, story_url
 from . import bp, schema
@@ -29,6 +30,7 @@ def stories():
     filters = listing.Filters(
         step=one("step", exam.STEP_CODES), outcome=one("outcome", exam.OUTCOMES),
         background=one("background", BACKGROUNDS), resources=resource_slugs(),
+        verified=one("verified", schema.VERIFIED) == "1", journey=one("journey", JOURNEYS),
         sort=one("sort", listing.SORTS) or "hot", window=one("t", ranking.TOP_WINDOWS) or "week",
         page=number("page", low=1, high=listing.MAX_PAGE, default=1))
     per_page = number("per_page", low=1, high=schema.MAX_PER_PAGE, default=listing.PAGE_SIZE)
@@ -63,7 +65,9 @@ def search_stories():
         resources=resource_slugs(), outcomes=many("outcome", exam.OUTCOMES),
         backgrounds=many("background", BACKGROUNDS), attempt=one("attempt", schema.ATTEMPTS),
         year=number("year", low=schema.FIRST_EXAM_YEAR, high=schema.LAST_SEARCH_YEAR, default=None),
-        score_min=score_min, score_max=score_max, sort=one("sort", search.SORTS) or "relevance",
+        score_min=score_min, score_max=score_max,
+        verified=one("verified", schema.VERIFIED) == "1", journey=one("journey", JOURNEYS),
+        sort=one("sort", search.SORTS) or "relevance",
         page=number("page", low=1, high=search.MAX_PAGE, default=1))
     result = search.search(query)
     return cacheable({
@@ -208,6 +212,7 @@ def story_summary(story: Story) -> dict:
         "votes": story.votes,
         "comment_count": story.comment_count,
         "created_at": story.created_at.isoformat(timespec="seconds") + "Z",  # stored as naive UTC
+        "verified_on": story.verified_at.date().isoformat() if story.verified_at else None,
         "resources": [story_resource(link) for link in story.resource_links],
     }
 
@@ -231,6 +236,7 @@ def practice_score(entry: PracticeScore) -> dict:
     return {
         "assessment": {"slug": entry.resource.slug, "name": entry.resource.name, "scale": entry.resource.scale},
         "score": int(score) if float(score).is_integer() else score,
+        "scale": entry.scale,
         "taken_on": entry.taken_on.isoformat(),
     }
 

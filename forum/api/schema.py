@@ -7,6 +7,7 @@ import re
 
 from .. import exam, loaders, ranking, search
 from ..models import BACKGROUNDS, RESOURCE_KINDS
+from ..record_filters import JOURNEYS
 from ..stories import listing
 
 API_VERSION = "1.0.0"
@@ -65,6 +66,9 @@ STORY_PROPERTIES = {
     "votes": {"type": "integer"},
     "comment_count": {"type": "integer", "minimum": 0},
     "created_at": {"type": "string", "format": "date-time", "description": "RFC 3339, UTC."},
+    "verified_on": _nullable({"type": "string", "format": "date",
+                              "description": "The day a moderator verified the outcome against the author's score "
+                                             "report (the report was then deleted); null if not verified."}),
     "resources": {"type": "array", "items": _ref("StoryResource")},
 }
 DETAIL_PROPERTIES = {
@@ -87,6 +91,8 @@ SCHEMAS = {
     "PracticeScore": _object({
         "assessment": _object({"slug": SLUG, "name": {"type": "string"}, "scale": _nullable(SCALE)}),
         "score": {"type": "number"},
+        "scale": {**SCALE, "description": "The scale of this score, decided by the assessment and the day it was "
+                                          "taken (Step 1 NBME forms report a percent from February 2022)."},
         "taken_on": {"type": "string", "format": "date"},
     }),
     "Story": _object(STORY_PROPERTIES, "A story as listings show it."),
@@ -133,6 +139,13 @@ def _many(items: dict) -> dict:
     return {"type": "array", "items": items}
 
 
+VERIFIED = ("0", "1")
+RECORD_FILTERS = [
+    _query("verified", {"type": "string", "enum": list(VERIFIED)},
+           "1: only stories whose outcome a moderator verified against the author's score report."),
+    _query("journey", {"type": "string", "enum": list(JOURNEYS)},
+           "failed-then-passed: only stories in a retake journey with a failed attempt followed by a pass."),
+]
 RESOURCE_FILTER = _query("resource", {**_many(SLUG), "maxItems": MAX_RESOURCE_FILTERS},
                          "A resource slug; repeat for stories that used all of them.")
 LISTING_PARAMETERS = [
@@ -140,6 +153,7 @@ LISTING_PARAMETERS = [
     RESOURCE_FILTER,
     _query("outcome", OUTCOME, "Only this outcome."),
     _query("background", BACKGROUND, "Only stories by authors of this background."),
+    *RECORD_FILTERS,
     _query("sort", {"type": "string", "enum": list(listing.SORTS), "default": "hot"}, "Order."),
     _query("t", {"type": "string", "enum": list(ranking.TOP_WINDOWS), "default": "week"},
            "The window of sort=top; ignored by the other sorts."),
@@ -160,6 +174,7 @@ SEARCH_PARAMETERS = [
            "Lowest 3-digit score (stories without one are left out)."),
     _query("score_max", {"type": "integer", "minimum": exam.MIN_SCORE, "maximum": exam.MAX_SCORE},
            "Highest 3-digit score (stories without one are left out)."),
+    *RECORD_FILTERS,
     _query("sort", {"type": "string", "enum": list(search.SORTS), "default": "relevance"}, "Order."),
     _query("page", _page(search.MAX_PAGE), f"Page number; {search.PAGE_SIZE} results a page."),
 ]

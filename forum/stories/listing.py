@@ -11,13 +11,15 @@ from sqlalchemy.orm import selectinload
 from .. import exam, ranking
 from ..extensions import db
 from ..models import BACKGROUNDS, Resource, Story, StoryResource, utcnow
+from ..record_filters import JOURNEYS, journey_clause, verified_only
 
 PAGE_SIZE = 20
 MAX_PAGE = 500  # deep offsets are slow and nobody reads page 501; search is the way further back
 SORTS = {"hot": "Hot", "new": "New", "top": "Top"}  # the listing's orders and their tab labels
 
 
-PARAMS = ("step", "outcome", "background", "resource", "sort", "t", "q", "page")  # what from_args reads
+PARAMS = ("step", "outcome", "background", "resource", "verified", "journey", "sort", "t", "q",
+          "page")  # what from_args reads
 
 
 @dataclass
@@ -26,6 +28,8 @@ class Filters:
     outcome: str = ""
     background: str = ""
     resources: list[str] = field(default_factory=list)  # slugs
+    verified: bool = False  # only stories whose outcome a moderator verified
+    journey: str = ""  # "" | a key of JOURNEYS
     sort: str = "hot"
     window: str = "week"
     q: str = ""
@@ -45,19 +49,22 @@ class Filters:
         resources = fixed.get("resources", [s for s in args.getlist("resource") if s][:5])
         return cls(step=pick("step", exam.STEP_CODES), outcome=pick("outcome", exam.OUTCOMES),
                    background=pick("background", BACKGROUNDS), resources=resources,
+                   verified=fixed.get("verified", args.get("verified") == "1"), journey=pick("journey", JOURNEYS),
                    sort=pick("sort", SORTS, "hot"), window=pick("t", ranking.TOP_WINDOWS, "week"),
                    q=(args.get("q") or "").strip()[:200], page=page)
 
     def query_args(self) -> dict:
         """The query string that reproduces this view, for links (defaults left out to keep URLs short)."""
         args = {"step": self.step, "outcome": self.outcome, "background": self.background,
-                "resource": self.resources, "q": self.q,
+                "resource": self.resources, "q": self.q, "verified": "1" if self.verified else "",
+                "journey": self.journey,
                 "sort": "" if self.sort == "hot" else self.sort, "t": self.window if self.sort == "top" else ""}
         return {k: v for k, v in args.items() if v}
 
     @property
     def active(self) -> bool:
-        return bool(self.step or self.outcome or self.background or self.resources or self.q)
+        return bool(self.step or self.outcome or self.background or self.resources or self.q or self.verified
+                    or self.journey)
 
 
 @dataclass
@@ -79,6 +86,10 @@ def stories_query(filters: Filters) -> sa.Select:
         query = query.where(Story.outcome == filters.outcome)
     if filters.background:
         query = query.where(Story.background == filters.background)
+    if filters.verified:
+        query = query.where(verified_only())
+    if filters.journey:
+        query = query.where(journey_clause(filters.journey))
     for slug in filters.resources:
         used = (sa.select(StoryResource.story_id).join(Resource)
                 .where(Resource.slug == slug, StoryResource.story_id == Story.id))

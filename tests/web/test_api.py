@@ -84,6 +84,7 @@ def test_story_list_shape_and_values(client, shelf):
         "votes": 0,
         "comment_count": 0,
         "created_at": story.created_at.isoformat(timespec="seconds") + "Z",
+        "verified_on": None,
         "resources": [{"slug": "uworld-step-2-ck", "name": "UWorld Step 2 CK QBank", "rating": 5,
                        "note": "Did every question twice"}],
     }
@@ -113,9 +114,9 @@ def test_story_detail_has_the_exam_record_resources_and_practice_scores(client, 
     assert body["passing_standard"] == 214  # Step 2 CK in June 2025
     assert body["practice_scores"] == [
         {"assessment": {"slug": "nbme-12", "name": "NBME Form 12", "scale": "three_digit"}, "score": 231,
-         "taken_on": "2025-05-02"},
+         "scale": "three_digit", "taken_on": "2025-05-02"},
         {"assessment": {"slug": "nbme-12", "name": "NBME Form 12", "scale": "three_digit"}, "score": 244,
-         "taken_on": "2025-05-20"},
+         "scale": "three_digit", "taken_on": "2025-05-20"},
     ]
     assert body["resources"][0]["slug"] == "uworld-step-2-ck"
 
