@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from . import caching, markup, notifications
+from . import caching, history, markup, notifications
 from .extensions import db
 from .models import MAX_DEPTH, MAX_STORED_DEPTH, Comment, Revision, Story, User, path_segment, utcnow
 
@@ -119,7 +119,8 @@ def edit_comment(*, comment: Comment, body: str, editor: User) -> None:
 
     if body != comment.body:
         body_html = render_comment(body, mentioned_users(body))  # before the first write, which takes the lock
-        db.session.add(Revision(item_type="comment", item_id=comment.id, body=comment.body, editor=editor))
+        db.session.add(Revision(item_type="comment", item_id=comment.id, body=comment.body, editor=editor,
+                                snapshot=history.dumps(history.comment_snapshot(comment))))
         comment.body = body
         comment.body_html = body_html
         comment.edited_at = utcnow()

@@ -4,7 +4,7 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from .. import loaders, permissions, threads, vote_buttons, votes
+from .. import history, loaders, permissions, threads, vote_buttons, votes
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..models import Comment, Story
@@ -128,6 +128,20 @@ def edit(comment_id: int):
     if g.get("csrf_failed"):
         form.validate()
     return render_edit_form(form, comment, 400 if form.errors else 200)
+
+
+@bp.route("/comments/<int:comment_id>/revisions")
+def revisions(comment_id: int):
+    """The comment's earlier versions, each as what the edit that replaced it changed (forum.history), shown while
+    the comment itself is; hidden versions as on a story's history. Not cached, like the story's."""
+    comment = loaders.comment_or_404(comment_id)
+    if not permissions.can_see_comment_history(current_user, comment):
+        abort(404)
+    show_hidden = permissions.can_see_hidden_revision(current_user)
+    entries = history.timeline(history.comment_snapshot(comment), history.revisions_of("comment", comment.id),
+                               show_hidden=show_hidden)
+    return render_template("comments/revisions.html", comment=comment, entries=entries, show_hidden=show_hidden,
+                           hiding=permissions.can_moderate(current_user))
 
 
 @bp.route("/comments/<int:comment_id>/delete", methods=["POST"])

@@ -1,5 +1,5 @@
-"""Redactions: a moderator hides an earlier version of a story (a recalled exam question, someone's personal data)
-from everyone but moderators, or shows it again.
+"""Redactions: a moderator hides an earlier version of a story or comment (a recalled exam question, someone's
+personal data) from everyone but moderators, or shows it again.
 
 The blueprint's guard has already refused everyone but moderators. The reason is required: it goes in the public
 log, which names the version by number only.
@@ -24,11 +24,19 @@ class RevisionForm(BaseForm):
         DataRequired(message="Say why: the reason goes in the public moderation log."), Length(max=REASON_MAX)])
 
 
-def story_revision_or_404(revision_id: int) -> Revision:
-    """A version of a story (only stories show their history)."""
+# Where each kind of item shows its versions: the moderator goes back there after a hide.
+HISTORY_PAGES = {
+    "story": lambda item_id: url_for("stories.revisions", story_id=item_id),
+    "comment": lambda item_id: url_for("comments.revisions", comment_id=item_id),
+}
+
+
+def revision_or_404(revision_id: int) -> Revision:
+    """A kept version of a story or a comment."""
     if not 1 <= revision_id <= MAX_ID:
         abort(404)
-    revision = db.session.scalar(sa.select(Revision).where(Revision.id == revision_id, Revision.item_type == "story"))
+    revision = db.session.scalar(sa.select(Revision).where(Revision.id == revision_id,
+                                                           Revision.item_type.in_(tuple(HISTORY_PAGES))))
     if revision is None:
         abort(404)
     return revision
@@ -37,8 +45,8 @@ def story_revision_or_404(revision_id: int) -> Revision:
 @bp.route("/revisions/<int:revision_id>/<any(hide, unhide):action>", methods=["POST"])
 def revision_visibility(revision_id: int, action: str):
     """Hide a version from readers, or show it again; either way logged with the reason."""
-    revision = story_revision_or_404(revision_id)
-    back = url_for("stories.revisions", story_id=revision.item_id) + f"#revision-{revision.id}"
+    revision = revision_or_404(revision_id)
+    back = HISTORY_PAGES[revision.item_type](revision.item_id) + f"#revision-{revision.id}"
     form = RevisionForm()
     if not form.validate():
         flash(" ".join(error for errors in form.errors.values() for error in errors), "error")

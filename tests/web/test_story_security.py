@@ -263,10 +263,11 @@ def test_an_author_cannot_hide_the_versions_of_their_own_story(client, edited_tw
     assert not any(r.is_hidden for r in db.session.scalars(sa.select(Revision)))
 
 
-def test_an_edit_that_keeps_the_text_stores_no_revision(client, edited_twice):
+def test_an_edit_that_changes_nothing_stores_no_revision(client, edited_twice):
     sign_in(client, make_user(role="moderator"))
     post_form(client, f"/stories/{edited_twice.id}/edit",
-              story_data(title=edited_twice.title, body=edited_twice.body, hide_replaced="y"))
+              story_data(title=edited_twice.title, body=edited_twice.body, background="", hide_replaced="y",
+                         **{"resources-0-name": "", "resources-1-name": ""}))
     assert count(Revision) == 1 and not db.session.scalar(sa.select(Revision)).is_hidden
 
 
