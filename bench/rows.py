@@ -46,6 +46,7 @@ class Context:
     story_step: list = field(default_factory=list)
     story_month: list = field(default_factory=list)
     story_score: list = field(default_factory=list)
+    story_outcome: list = field(default_factory=list)
     story_status: list = field(default_factory=list)
     story_picks: list = field(default_factory=list)  # the resources of each story, as catalogue entries
     story_vote_counts: array = field(default_factory=lambda: array("i"))

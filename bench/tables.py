@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from forum import exam, markup, ranking
+from forum import exam, markup, ranking, scales
 from forum.models.accounts import username_fold
 from forum.models.stories import slugify
 
@@ -48,6 +48,11 @@ FEATURE_WINDOW_DAYS = 30  # moderators feature recent stories
 STEP_WEIGHTS_BEFORE_CS_END = {"step1": 40, "step2ck": 33, "step2cs": 12, "step3": 15}
 STEP_WEIGHTS = {"step1": 38, "step2ck": 42, "step3": 20}
 SCORE_MEANS = {"step1": 232, "step2ck": 247, "step3": 226}  # reported national means, roughly
+# Pass/fail Step 1 has no score to be near: NBME's equated percent correct follows the outcome instead, passers
+# mostly 60-80%, failers lower; candidates report Free 120 a few points above their NBMEs ("66% on form 31 and 72%
+# on the old 120", SDN, per usmle-research.md 1.4).
+EPC_MEANS = {"passed": 69, "failed": 54, "pending": 66}
+FREE_120_LIFT = 5
 PREP_WEEKS_MEANS = {"step1": 8, "step2ck": 6, "step2cs": 2, "step3": 3}
 BACKGROUNDS = {"img": 42, "us_md": 28, "us_do": 17, "other": 6, None: 7}
 RATINGS = {None: 30, 1: 2, 2: 5, 3: 14, 4: 24, 5: 25}
@@ -151,6 +156,7 @@ def stories(ctx: Context) -> None:
             ctx.story_step.append(record["step"])
             ctx.story_month.append(record["exam_month"])
             ctx.story_score.append(record["score"])
+            ctx.story_outcome.append(record["outcome"])
             title = text.story_title(rng, step_label=exam.STEPS[record["step"]].label, outcome=record["outcome"],
                                      score=record["score"], weeks=record["prep_weeks"])
             body = rng.randrange(BODY_POOL)
@@ -223,16 +229,25 @@ def load_catalogue(ctx: Context) -> list[SimpleNamespace]:
         keys = {}
         for resource_id, key in conn.execute(sa.select(aliases.c.resource_id, aliases.c.alias_key)):
             keys.setdefault(resource_id, []).append(SimpleNamespace(alias_key=key))
-        return [SimpleNamespace(**row._asdict(), aliases=keys.get(row.id, []))
+        periods = {}  # the dated scales (forum.scales), where the schema has them
+        if ctx.has("resource_scales"):
+            scale_table = ctx.tables["resource_scales"]
+            for row in conn.execute(sa.select(scale_table)):
+                periods.setdefault(row.resource_id, []).append(row)
+        return [SimpleNamespace(**row._asdict(), aliases=keys.get(row.id, []), scale_periods=periods.get(row.id, []))
                 for row in conn.execute(sa.select(resources).order_by(resources.c.id))]
 
 
 def practice_scores(ctx: Context) -> None:
-    """0-4 self-assessments per story in the weeks before the exam, improving towards it, as practice does."""
+    """0-4 self-assessments per story in the weeks before the exam, improving towards it, as practice does; each on
+    the scale its assessment reported that day (forum.scales). A pass/fail Step 1 story has no score to be near, so
+    its percent-correct NBME forms and Free 120 follow its outcome (EPC_MEANS): Step 1 insights get both sides."""
     rng, n, today = ctx.rng, ctx.counts.stories, ctx.now.date()
     assessments = [r for r in load_catalogue(ctx) if r.kind == "self-assessment" and r.scale]
+    periods = {r.id: scales.periods_of(r) for r in assessments}
     by_step = {step: [r for r in assessments if step in r.steps.split()] for step in exam.STEP_CODES}
     counts = [min(weighted(rng, {0: 30, 1: 20, 2: 20, 3: 15, 4: 15}), len(by_step[step])) for step in ctx.story_step]
+    with_scale = "scale" in ctx.tables["practice_scores"].c
 
     def rows():
         next_id = 1
@@ -241,19 +256,36 @@ def practice_scores(ctx: Context) -> None:
             chosen = rng.sample(by_step[step], counts[i])
             days = sorted((rng.randint(3, 75) for _ in chosen), reverse=True)
             target = ctx.story_score[i] or SCORE_MEANS.get(step, 230)
+            if ctx.story_score[i] is None and ctx.story_outcome[i] == "failed":  # a fail without a score: below
+                target = (exam.passing_standard(step, month) or 196) - 8  # the line, like the fails that have one
+            pass_fail = step == "step1" and month >= exam.STEP1_PASS_FAIL_FROM
             for k, (resource, before) in enumerate(zip(chosen, days, strict=True)):
-                if resource.scale == "percent":
+                taken_on = month - timedelta(days=before)
+                reported = scales.period_on(periods[resource.id], taken_on).scale
+                if reported == scales.EITHER:  # the month of NBME's switch: what the story's era would have seen
+                    reported = scales.PERCENT if pass_fail else scales.THREE_DIGIT
+                if reported == scales.PERCENT and pass_fail:
+                    mean = EPC_MEANS[ctx.story_outcome[i]] + 2 * k - 3
+                    if resource.slug.startswith("free-120"):
+                        mean += FREE_120_LIFT
+                    score = float(min(max(round(rng.gauss(mean, 5)), 30), 95))
+                elif reported == scales.PERCENT:
                     score = round(min(max(rng.gauss(72 + 2 * k, 9), 30), 99), 1)
                 else:
                     score = min(max(round(rng.gauss(target - 8 + 3 * k, 10)), 120), 290)
-                taken_on = month - timedelta(days=before)
+                scale = scales.decide(reported, score)
                 if next_id % 97 == 0:  # a sample, checked against the form's own rules
-                    problems = exam.validate_practice_score(scale=resource.scale, score=score, taken_on=taken_on,
+                    period = scales.period_on(periods[resource.id], taken_on)
+                    problems = exam.validate_practice_score(scale=scale, score=score, taken_on=taken_on,
                                                             exam_month=month, today=today)
-                    if problems:
-                        raise AssertionError(f"generated a practice score forum.exam refuses: {problems}")
-                yield {"id": next_id, "story_id": i + 1, "resource_id": resource.id, "score": score,
+                    mismatch = scales.mismatch(resource.name, period, score)
+                    if problems or mismatch:
+                        raise AssertionError(f"generated a practice score the form refuses: {problems} {mismatch}")
+                row = {"id": next_id, "story_id": i + 1, "resource_id": resource.id, "score": score,
                        "taken_on": taken_on}
+                if with_scale:
+                    row["scale"] = scale
+                yield row
                 next_id += 1
 
     insert(ctx, "practice_scores", rows(), sum(counts))

@@ -3,15 +3,16 @@
 The 65 written demo stories read like a forum; they are too few for insights, which hide every group under ten.
 These add SAMPLE_STORIES more from SAMPLE_AUTHORS accounts, drawn from a fixed seed (the same every time) and
 kept inside forum/exam.py's rules: scores only where the exam reported one, at or above the month's passing
-standard for a pass and below it for a fail, practice scores in the weeks before the exam and close to the real
-score. They are fiction, like all demo content, and never run in production (`flask seed-demo` refuses).
+standard for a pass and below it for a fail, practice scores in the weeks before the exam, on the scale each
+assessment reported that day, close to the real score (or, for pass/fail Step 1, in line with the outcome).
+They are fiction, like all demo content, and never run in production (`flask seed-demo` refuses).
 """
 import random
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from . import exam, markup, ranking, search
+from . import exam, markup, ranking, scales, search
 from .extensions import db
 from .models import PracticeScore, Resource, Story, StoryResource, User, username_key
 from .models.stories import slugify
@@ -22,6 +23,10 @@ SEED = 20261124
 STEP_WEIGHTS = {"step1": 35, "step2ck": 45, "step3": 20}
 BACKGROUND_WEIGHTS = {"img": 45, "us_md": 30, "us_do": 20, "other": 5}
 SCORE_MEANS = {"step1": 232, "step2ck": 247, "step3": 226}
+# Pass/fail Step 1: a passer's NBME equated percent correct is mostly 60-80%, a failer's lower; candidates report
+# Free 120 a few points above their NBMEs ("66% on form 31 and 72% on the old 120", SDN; usmle-research.md 1.4).
+EPC_MEANS = {"passed": 69, "failed": 54}
+FREE_120_LIFT = 5
 PREP_WEEKS = {"step1": 8, "step2ck": 6, "step3": 3}
 # The resources most stories name, by step, most used first; each is picked with a falling chance.
 FAVOURITES = {
@@ -74,20 +79,38 @@ def _record(rng: random.Random, today: date) -> dict:
 
 
 def _practice(rng: random.Random, record: dict, assessments: list[Resource], today: date) -> list[PracticeScore]:
-    """Up to three self-assessments of the step, in the six weeks before the exam, near the real score."""
-    if record["score"] is None or not assessments:
-        return []
+    """Up to three self-assessments of the step, in the six weeks before the exam, each on the scale it reported
+    that day (forum.scales): near the real score where there is one; for a pass/fail Step 1 exam, percent-correct
+    NBME forms and Free 120 (EPC_MEANS by outcome), so Step 1 insights have data from both sides of the line."""
+    scored = record["score"] is not None
     scores = []
     for resource in rng.sample(assessments, min(len(assessments), rng.randint(1, 3))):
         taken_on = record["exam_month"] - timedelta(days=rng.randint(7, 42))
-        if resource.scale == "percent":
+        if not _offered(resource, taken_on):
+            continue
+        reported = scales.period_on(scales.periods_of(resource), taken_on).scale
+        if reported == scales.EITHER:
+            reported = scales.THREE_DIGIT if scored else scales.PERCENT
+        if scored and reported == scales.PERCENT:
             value = float(min(max(round(60 + (record["score"] - 230) * 0.6 + rng.gauss(0, 5)), 30), 99))
-        else:
+        elif scored:
             value = float(min(max(round(record["score"] - 6 + rng.gauss(0, 9)), 150), 290))
-        if not exam.validate_practice_score(scale=resource.scale or "three_digit", score=value, taken_on=taken_on,
+        elif reported == scales.PERCENT:  # pass/fail Step 1: no score to be near, the outcome instead
+            mean = EPC_MEANS[record["outcome"]] + (FREE_120_LIFT if resource.slug.startswith("free-120") else 0)
+            value = float(min(max(round(rng.gauss(mean, 5)), 35), 95))
+        else:
+            continue  # a 3-digit report with nothing to be near
+        scale = scales.decide(reported, value)
+        if not exam.validate_practice_score(scale=scale, score=value, taken_on=taken_on,
                                             exam_month=record["exam_month"], today=today):
-            scores.append(PracticeScore(resource=resource, score=value, taken_on=taken_on))
+            scores.append(PracticeScore(resource=resource, score=value, taken_on=taken_on, scale=scale))
     return scores
+
+
+def _offered(resource: Resource, day: date) -> bool:
+    """Whether the catalogue says the assessment could be taken that day (an unknown date does not rule it out)."""
+    return ((resource.released_on is None or resource.released_on <= day)
+            and (resource.retired_on is None or day < resource.retired_on))
 
 
 def _authors(password_hash: str) -> list[User]:

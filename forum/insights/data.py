@@ -349,7 +349,7 @@ def _practice(scored_where: list, window: tuple[int, int]) -> tuple[PracticeFit,
     points comes from the cells, and only cells of MIN_GROUP or more stories are drawn.
     """
     first, last = window
-    latest = (sa.select(PracticeScore.resource_id, PracticeScore.score.label("x"),
+    latest = (sa.select(PracticeScore.resource_id, PracticeScore.scale, PracticeScore.score.label("x"),
                         sa.cast(Story.score, sa.Float).label("y"),
                         sa.func.row_number().over(partition_by=(PracticeScore.story_id, PracticeScore.resource_id),
                                                   order_by=(PracticeScore.taken_on.desc(), PracticeScore.id.desc()))
@@ -360,12 +360,13 @@ def _practice(scored_where: list, window: tuple[int, int]) -> tuple[PracticeFit,
     # Scores are whole points or tenths of a percent: round to tenths, then integer division, on both backends.
     x_cell = sa.cast(sa.func.round(latest.c.x * 10), sa.Integer) // (PRACTICE_BIN * 10)
     y_cell = sa.cast(latest.c.y, sa.Integer) // PRACTICE_BIN
-    query = (sa.select(Resource.slug, Resource.name, Resource.scale, x_cell, y_cell, sa.func.count(),
+    # One fit per assessment and scale: a Step 1 NBME form reported 3-digit scores, then percents (forum.scales).
+    query = (sa.select(Resource.slug, Resource.name, latest.c.scale, x_cell, y_cell, sa.func.count(),
                        sa.func.sum(latest.c.x), sa.func.sum(latest.c.y), sa.func.sum(latest.c.x * latest.c.x),
                        sa.func.sum(latest.c.y * latest.c.y), sa.func.sum(latest.c.x * latest.c.y))
              .join(Resource, Resource.id == latest.c.resource_id)
              .where(latest.c.nth == 1)
-             .group_by(Resource.id, Resource.slug, Resource.name, Resource.scale, x_cell, y_cell))
+             .group_by(Resource.id, Resource.slug, Resource.name, latest.c.scale, x_cell, y_cell))
     sums: dict[tuple, stats.Sums] = defaultdict(stats.Sums)
     cells: dict[tuple, dict[tuple[float, int], int]] = defaultdict(dict)
     for slug, name, scale, x, y, n, sx, sy, sxx, syy, sxy in db.session.execute(query):

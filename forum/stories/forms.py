@@ -6,14 +6,16 @@ each complaint on the field it concerns.
 import re
 import secrets
 from datetime import date
+from typing import NamedTuple
 
 from wtforms import BooleanField, Form, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from .. import exam
+from .. import exam, scales
 from ..auth.forms import BACKGROUND_CHOICES
+from ..catalogue import natural_key
 from ..forms import BaseForm, strip_or_none
 from ..models import utcnow
 
@@ -75,6 +77,29 @@ class ResourceRowForm(Form):
                        validators=[Length(max=200, message="Keep notes under 200 characters.")])
 
 
+class PracticeRow(NamedTuple):
+    """A validated practice score, with the scale decided by its assessment and the day it was taken."""
+
+    resource: object  # forum.models.Resource
+    score: float
+    taken_on: date
+    scale: str
+
+
+def assessment_choices(assessments) -> list[SelectChoice]:
+    """The assessment select: a group per step, in step order, each in natural order (Form 6 before Form 10).
+
+    An assessment serving two steps (AMBOSS) is offered in both groups. Each option names its step (data-step), so
+    forum/static/js/practice.js can hide the groups of other steps; the form's own check is what counts.
+    """
+    choices = [SelectChoice("", "Choose an assessment")]
+    for code in exam.STEP_CODES:
+        serving = sorted((r for r in assessments if code in r.step_codes), key=lambda r: natural_key(r.name))
+        choices += [SelectChoice(str(r.id), r.name, render_kw={"data-step": code}, optgroup=exam.STEPS[code].label)
+                    for r in serving]
+    return choices
+
+
 class PracticeRowForm(Form):
     assessment = SelectField("Assessment", choices=[], default="")
     score = StringField("Score", filters=[strip_or_none], validators=[Length(max=10)])
@@ -120,8 +145,7 @@ class StoryForm(BaseForm):
     def __init__(self, *args, assessments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.assessments = {str(r.id): r for r in assessments}
-        choices = [SelectChoice("", "Choose an assessment"),
-                   *(SelectChoice(str(r.id), r.name) for r in assessments)]
+        choices = assessment_choices(assessments)
         for row in self.practice:
             row.form.assessment.choices = choices
         # The key only de-duplicates presses of one form; one we did not make (missing, mangled, oversized)
@@ -129,7 +153,7 @@ class StoryForm(BaseForm):
         if not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", self.submission_key.data or ""):
             self.submission_key.data = secrets.token_urlsafe(16)
         self.record: dict = {}
-        self.practice_rows: list[tuple] = []
+        self.practice_rows: list[PracticeRow] = []
 
     def wants_more_rows(self) -> bool:
         """The no-JavaScript 'add a row' buttons: add one and show the form again."""
@@ -172,10 +196,12 @@ class StoryForm(BaseForm):
         self.record = {"step": self.step.data, "exam_month": exam_month, "attempt": attempt,
                        "outcome": self.outcome.data, "score": score, "prep_weeks": prep_weeks,
                        "background": self.background.data or None}
-        practice_ok = self._validate_practice(exam_month, today)
+        practice_ok = self._validate_practice(exam_month, today, step=self.step.data)
         return ok and not problems and practice_ok
 
-    def _validate_practice(self, exam_month: date | None, today: date) -> bool:
+    def _validate_practice(self, exam_month: date | None, today: date, *, step: str | None) -> bool:
+        """Each filled row: an assessment of the story's step, a date, and a score on the scale that assessment
+        reported on that date (forum.scales), then exam.py's range and date rules on that scale."""
         ok = True
         self.practice_rows = []
         for row in self.practice:
@@ -187,21 +213,35 @@ class StoryForm(BaseForm):
                 fields.assessment.errors = [*fields.assessment.errors, "Choose the assessment you took."]
                 ok = False
                 continue
-            score, taken_on = parse_number(fields.score.data), parse_day(fields.taken_on.data)
             problems = {}
+            if step in exam.STEP_CODES and step not in resource.step_codes:
+                serves = " and ".join(exam.STEPS[code].label for code in resource.step_codes if code in exam.STEPS)
+                problems["assessment"] = (f"{resource.name} is a {serves} assessment; choose one for "
+                                          f"{exam.STEPS[step].label}.")
+            score, taken_on = parse_number(fields.score.data), parse_day(fields.taken_on.data)
             if score == "invalid":
                 problems["score"] = "Enter the score as a number, like 231 or 72.5."
             if taken_on == "invalid":
                 problems["taken_on"] = "Enter the date as year-month-day, like 2025-05-14."
+            scale = None
+            if isinstance(score, float):
+                if isinstance(taken_on, date):
+                    period = scales.period_on(scales.periods_of(resource), taken_on)
+                    message = scales.mismatch(resource.name, period, score)
+                    if message:
+                        problems.setdefault("score", message)
+                    scale = scales.decide(period.scale, score)
+                else:  # no day, no period: the date's own error says so; the value still gets its range check
+                    scale = scales.sensible_scale(score)
             if not problems:
-                problems = exam.validate_practice_score(scale=resource.scale or "three_digit", score=score,
+                problems = exam.validate_practice_score(scale=scale or scales.THREE_DIGIT, score=score,
                                                         taken_on=taken_on, exam_month=exam_month, today=today)
             for name, message in problems.items():
                 field = getattr(fields, name)
                 field.errors = [*field.errors, message]
                 ok = False
             if not problems:
-                self.practice_rows.append((resource, score, taken_on))
+                self.practice_rows.append(PracticeRow(resource=resource, score=score, taken_on=taken_on, scale=scale))
         return ok
 
     def resource_rows(self) -> list[tuple[str, int | None, str]]:

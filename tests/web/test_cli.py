@@ -65,9 +65,11 @@ def test_seed_demo_is_idempotent(app):
 
 def test_the_demo_sample_follows_the_exam_rules_and_fills_the_insights(app, client):
     """The generated sample stories are believable records, and give /insights groups of ten to show."""
+    import statistics
+
     from sqlalchemy.orm import selectinload
 
-    from forum import exam
+    from forum import exam, scales
     from forum.demo_sample import SAMPLE_STORIES
     from forum.models import PracticeScore, Story, utcnow
 
@@ -81,11 +83,27 @@ def test_the_demo_sample_follows_the_exam_rules_and_fills_the_insights(app, clie
         assert exam.validate_exam_record(step=story.step, exam_month=story.exam_month, attempt=story.attempt,
                                          outcome=story.outcome, score=story.score, prep_weeks=story.prep_weeks,
                                          today=today) == {}, story.title
-        for practice in story.practice_scores:
-            assert exam.validate_practice_score(scale=practice.resource.scale or "three_digit", score=practice.score,
+        for practice in story.practice_scores:  # each on the scale its assessment reported that day
+            period = scales.period_on(scales.periods_of(practice.resource), practice.taken_on)
+            assert scales.mismatch(practice.resource.name, period, practice.score) is None
+            assert practice.scale == scales.decide(period.scale, practice.score)
+            assert exam.validate_practice_score(scale=practice.scale, score=practice.score,
                                                 taken_on=practice.taken_on, exam_month=story.exam_month,
                                                 today=today) == {}
     assert any(story.practice_scores for story in samples)
+    # Pass/fail Step 1 stories that passed and that failed have percent NBME scores, for Step 1 insights: passers
+    # mostly 60-80%, failers lower
+    nbme_percent = {outcome: [p.score for story in samples if story.step == "step1" and story.score is None
+                              and story.outcome == outcome for p in story.practice_scores
+                              if p.scale == "percent" and p.resource.slug.startswith("nbme-cbssa")]
+                    for outcome in ("passed", "failed")}
+    assert nbme_percent["passed"] and nbme_percent["failed"]
+    assert 60 <= statistics.median(nbme_percent["passed"]) <= 80
+    assert statistics.median(nbme_percent["failed"]) < 60
+    written = list(db.session.scalars(sa.select(PracticeScore).join(Story)
+                                      .where(Story.title.not_like("Sample: %"))))
+    assert written and all(p.scale == scales.scale_for(p.resource, p.taken_on, p.score) for p in written)
+    assert any(p.scale == "percent" and p.resource.slug.startswith("nbme-cbssa") for p in written)
     page = client.get("/insights?step=step2ck").get_data(as_text=True)
     assert "Step 2 CK stories that passed" in page
 
