@@ -1,5 +1,7 @@
 """The resource catalogue: load it from forum/data, resolve what writers type, merge duplicates."""
 import json
+import re
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -7,14 +9,28 @@ from sqlalchemy.orm import selectinload
 
 from . import moderation
 from .extensions import db
-from .models import PracticeScore, Resource, ResourceAlias, ResourceSuggestion, StoryResource, User, alias_key
+from .models import (
+    PracticeScore,
+    Resource,
+    ResourceAlias,
+    ResourceScale,
+    ResourceSuggestion,
+    StoryResource,
+    User,
+    alias_key,
+)
 
 CATALOGUE_PATH = Path(__file__).parent / "data" / "resources.json"
 
 
 def load(path: Path = CATALOGUE_PATH) -> dict[str, int]:
-    """Upsert every entry by slug, so running it again changes only what the file changed."""
-    entries = json.loads(path.read_text())
+    """Upsert every entry by slug, so running it again changes only what the file changed.
+
+    Besides names and aliases an entry may carry "released" and "retired" ("YYYY-MM-DD" or null: unknown, or still
+    offered), "source" (where those come from) and "scales": the dated scale periods of a self-assessment
+    (forum.scales), kept in step with the file by their start day.
+    """
+    entries = json.loads(path.read_text(encoding="utf-8"))
     existing = {r.slug: r for r in db.session.scalars(sa.select(Resource))}
     created = updated = 0
     for entry in entries:
@@ -23,18 +39,53 @@ def load(path: Path = CATALOGUE_PATH) -> dict[str, int]:
             resource = Resource(slug=entry["slug"])
             db.session.add(resource)
             created += 1
-        before = (resource.name, resource.kind, resource.steps, resource.description, resource.scale)
+        before = _fields(resource)
         resource.name = entry["name"]
         resource.kind = entry["kind"]
         resource.steps = " ".join(entry["steps"])
         resource.description = entry.get("description", "")
         resource.scale = entry.get("scale")
-        if resource.id is not None and before != (resource.name, resource.kind, resource.steps,
-                                                  resource.description, resource.scale):
+        resource.released_on = _day(entry.get("released"))
+        resource.retired_on = _day(entry.get("retired"))
+        resource.source = entry.get("source") or ""
+        periods_changed = set_scale_periods(resource, entry.get("scales") or [])
+        if resource.id is not None and (before != _fields(resource) or periods_changed):
             updated += 1
         add_aliases(resource, [entry["name"], entry["slug"], *entry.get("aliases", [])])
     db.session.flush()
     return {"created": created, "updated": updated, "total": len(entries)}
+
+
+def _fields(resource: Resource) -> tuple:
+    return (resource.name, resource.kind, resource.steps, resource.description, resource.scale,
+            resource.released_on, resource.retired_on, resource.source)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def set_scale_periods(resource: Resource, rows: list[dict]) -> bool:
+    """Make the resource's scale periods those of the file: update by start day, add new, drop the rest.
+
+    Returns whether anything changed. The file is their only writer (moderators edit Resource.scale, not periods).
+    """
+    wanted = {_day(row["from"]): (row["scale"], row.get("source") or "") for row in rows}
+    have = {period.valid_from: period for period in resource.scale_periods}
+    changed = False
+    for valid_from, period in have.items():
+        if valid_from not in wanted:
+            resource.scale_periods.remove(period)
+            changed = True
+    for valid_from, (scale, source) in wanted.items():
+        period = have.get(valid_from)
+        if period is None:
+            resource.scale_periods.append(ResourceScale(valid_from=valid_from, scale=scale, source=source))
+            changed = True
+        elif (period.scale, period.source) != (scale, source):
+            period.scale, period.source = scale, source
+            changed = True
+    return changed
 
 
 def add_aliases(resource: Resource, names: list[str]) -> None:
@@ -96,6 +147,11 @@ def resolve(names: list[str], step: str | None) -> dict[str, Resource | None]:
         return min(options, key=lambda r: (step not in r.step_codes, alias_key(r.name) != key, r.id))
 
     return {name: best(alias_key(name)) for name in names}
+
+
+def natural_key(name: str) -> list:
+    """Sort key that reads numbers as numbers: 'Form 6' before 'Form 10' (a plain sort puts 10 first)."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", name)]
 
 
 def self_assessments() -> list[Resource]:

@@ -1,7 +1,7 @@
 """The resource catalogue's public pages; moderators edit it under /mod (forum/mod/catalogue.py)."""
 from flask import redirect, render_template, request, url_for
 
-from .. import catalogue, exam, loaders
+from .. import catalogue, exam, loaders, resource_facts
 from ..caching import cached_page
 from ..insights import panels
 from ..models import RESOURCE_KINDS, Resource
@@ -40,4 +40,5 @@ def show(slug: str):
     filters = listing.Filters.from_args(request.args, resources=[resource.slug])
     page = listing.list_stories(filters)
     return render_template("resources/show.html", resource=resource, page=page, filters=filters, steps=exam.STEPS,
+                           facts=resource_facts.describe(resource),
                            insights=panels.resource_panel(resource.slug, resource.step_codes))

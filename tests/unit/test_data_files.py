@@ -17,9 +17,13 @@ import forum
 DATA = Path(forum.__file__).parent / "data"
 
 RESOURCE_KEYS = {"slug", "name", "kind", "steps", "aliases", "scale", "description"}
+# Optional: release and retirement days ("YYYY-MM-DD" or null: unknown), where they come from, and the dated scales.
+OPTIONAL_RESOURCE_KEYS = {"released", "retired", "source", "scales"}
 KINDS = {"qbank", "book", "video", "flashcards", "self-assessment", "podcast", "course", "other"}
 STEPS = {"step1", "step2ck", "step2cs", "step3"}
 SCALES = {"three_digit", "percent"}
+PERIOD_SCALES = SCALES | {"either"}  # "either": the sources leave the scale open, the value decides (forum.scales)
+PERCENT_MAX = 100  # a value above it can only be a 3-digit score, at or below it only a percent (forum.scales)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 STORY_KEYS = {"author", "title", "step", "exam_month", "attempt", "outcome", "score", "background", "prep_weeks",
@@ -92,7 +96,7 @@ def resolve(by_key: dict[str, list[dict]], name: str, step: str) -> dict | None:
 def test_catalogue_entries_have_the_expected_shape(resources):
     assert len(resources) >= 45
     for resource in resources:
-        assert set(resource) == RESOURCE_KEYS, resource.get("slug")
+        assert RESOURCE_KEYS <= set(resource) <= RESOURCE_KEYS | OPTIONAL_RESOURCE_KEYS, resource.get("slug")
         assert isinstance(resource["name"], str) and resource["name"].strip()
         assert resource["kind"] in KINDS, resource["slug"]
         assert resource["steps"] and set(resource["steps"]) <= STEPS, resource["slug"]
@@ -118,6 +122,50 @@ def test_scale_is_set_exactly_for_self_assessments(resources):
             assert resource["scale"] in SCALES, resource["slug"]
         else:
             assert resource["scale"] is None, resource["slug"]
+
+
+def day_or_none(text) -> date | None:
+    """A "YYYY-MM-DD" day of the calendar, or None (unknown)."""
+    if text is None:
+        return None
+    assert isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text), text
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pytest.fail(f"not a day of the calendar: {text}")
+
+
+def test_release_and_retirement_days_are_real_days_in_order_with_a_source(resources):
+    for resource in resources:
+        released, retired = day_or_none(resource.get("released")), day_or_none(resource.get("retired"))
+        if released and retired:
+            assert released <= retired, resource["slug"]
+        if released or retired:
+            assert isinstance(resource.get("source"), str) and resource["source"].strip(), resource["slug"]
+
+
+def test_scale_periods_belong_to_self_assessments_and_each_has_a_known_scale_a_day_and_a_source(resources):
+    for resource in resources:
+        rows = resource.get("scales")
+        if rows is None:
+            continue
+        slug = resource["slug"]
+        assert resource["kind"] == "self-assessment" and isinstance(rows, list) and rows, slug
+        for row in rows:
+            assert set(row) == {"from", "scale", "source"}, slug
+            day_or_none(row["from"])
+            assert row["scale"] in PERIOD_SCALES, slug
+            assert isinstance(row["source"], str) and row["source"].strip(), slug
+        starts = [row["from"] for row in rows]
+        assert len(starts) == len(set(starts)), f"{slug}: two periods start on one day"
+        assert starts == sorted(starts, key=lambda s: (s is not None, s or "")), f"{slug}: periods out of order"
+
+
+def test_an_assessments_scale_is_the_one_its_latest_period_reports(resources):
+    for resource in resources:
+        rows = resource.get("scales")
+        if rows and rows[-1]["scale"] != "either":
+            assert resource["scale"] == rows[-1]["scale"], resource["slug"]
 
 
 def test_aliases_are_lower_case_unique_and_never_another_resources_slug(resources):
@@ -146,8 +194,8 @@ def test_required_self_assessments_are_catalogued(resources, by_key):
         assert step in found["steps"], name
         return found
 
-    for form in range(25, 32):
-        assert find(f"NBME CBSSA Form {form}", "step1")["scale"] == "three_digit"
+    for form in range(25, 32):  # a percent correct since February 2022 (forum.scales)
+        assert find(f"NBME CBSSA Form {form}", "step1")["scale"] == "percent"
     for form in range(9, 16):
         assert find(f"NBME CCSSA Form {form}", "step2ck")["scale"] == "three_digit"
     assert find("ccmsa", "step3")["scale"] == "three_digit"
@@ -165,6 +213,45 @@ def test_shared_aliases_resolve_by_step(by_key):
     assert resolve(by_key, "FA", "step2cs")["slug"] == "first-aid-step-2-cs"
 
 
+def test_every_self_assessment_says_when_it_was_offered_and_where_that_comes_from(resources):
+    """Released and retired are always stated, null meaning "unknown": a reader sees the gap, never a guess."""
+    for resource in resources:
+        if resource["kind"] == "self-assessment":
+            assert "released" in resource and "retired" in resource, resource["slug"]
+            assert isinstance(resource.get("source"), str) and resource["source"].strip(), resource["slug"]
+
+
+def test_a_month_only_date_says_so_in_its_source(resources):
+    """A source that gives only a month is stored on the 1st, and the source line must admit it."""
+    for resource in resources:
+        for field in ("released", "retired"):
+            day = day_or_none(resource.get(field))
+            if day is not None and "day not given" in resource.get("source", ""):
+                assert day.day == 1, resource["slug"]
+
+
+def test_step_3_forms_never_take_the_step_2_ck_form_names(resources, by_key):
+    """Step 3 NBME forms share numbers with CCSSA forms: their names say "step 3" (or CCMSA), so "nbme 6" stays
+    CCSSA 6 wherever the step is not Step 3, and a Step 3 story names its form unambiguously."""
+    assert resolve(by_key, "nbme 6", "step2ck")["slug"] == "nbme-ccssa-6"
+    assert resolve(by_key, "NBME 7", "step2ck")["slug"] == "nbme-ccssa-7"
+    assert resolve(by_key, "step 3 nbme 6", "step3")["slug"] == "nbme-ccmsa-6"
+    assert resolve(by_key, "Step 3 NBME 7", "step3")["slug"] == "nbme-ccmsa-7"
+    step2_names = {key(name) for r in resources if "step2ck" in r["steps"] for name in [r["name"], *r["aliases"]]}
+    step3_forms = [r for r in resources if r["slug"].startswith("nbme-ccmsa-")]
+    assert step3_forms
+    for resource in step3_forms:
+        assert not step2_names & {key(a) for a in resource["aliases"]}, resource["slug"]
+
+
+def test_older_versions_resolve_by_step_beside_the_current_set(by_key):
+    assert resolve(by_key, "old 120", "step1")["slug"] == "free-120-step-1-older"
+    assert resolve(by_key, "old 120", "step2ck")["slug"] == "free-120-step-2-ck-older"
+    assert resolve(by_key, "free 120", "step1")["slug"] == "free-120-step-1"
+    assert resolve(by_key, "Free 137", "step3")["slug"] == "usmle-step-3-practice"
+    assert resolve(by_key, "CCS cases", "step3")["slug"] == "ccscases"
+
+
 # --- demo_stories.json
 
 
@@ -172,7 +259,7 @@ def test_stories_have_the_expected_shape(stories):
     assert len(stories) >= 64
     for story in stories:
         title = story.get("title")
-        assert set(story) == STORY_KEYS, title
+        assert set(story) - {"journey"} == STORY_KEYS, title  # "journey": optional, links a retake pair
         assert isinstance(title, str) and 0 < len(title) <= 150
         assert story["author"] in AUTHORS, title
         assert story["background"] == AUTHORS[story["author"]], title
@@ -255,6 +342,18 @@ def test_resource_names_resolve_except_a_few_suggestions(stories, by_key):
     assert 1 <= len(unknown) <= MAX_UNKNOWN_NAMES, unknown
 
 
+def scale_on(resource: dict, day: date, value: float) -> str:
+    """The scale a practice score is on: the assessment's latest period started on or before the day (or its own
+    scale before any), where a period leaves it open ("either") the value's."""
+    scale = resource["scale"]
+    for row in resource.get("scales") or []:
+        if row["from"] is None or date.fromisoformat(row["from"]) <= day:
+            scale = row["scale"]
+    if scale == "either":
+        return "percent" if value <= PERCENT_MAX else "three_digit"
+    return scale
+
+
 def test_practice_scores_name_self_assessments_on_their_scale(stories, by_key):
     for story in stories:
         start = month(story["exam_month"])
@@ -266,12 +365,26 @@ def test_practice_scores_name_self_assessments_on_their_scale(stories, by_key):
             assert story["step"] in resource["steps"], where
             score = row["score"]
             assert isinstance(score, (int, float)) and not isinstance(score, bool), where
-            if resource["scale"] == "percent":
-                assert 0 <= score <= 100, where
-            else:
-                assert isinstance(score, int) and 1 <= score <= 300, where
             taken_on = date.fromisoformat(row["taken_on"])
+            if scale_on(resource, taken_on, score) == "percent":
+                assert 0 <= score <= PERCENT_MAX, where
+            else:
+                assert isinstance(score, int) and PERCENT_MAX < score <= 300, where
             assert start - timedelta(weeks=10) <= taken_on <= end, where
+
+
+def test_pass_fail_step_1_stories_have_percent_nbme_scores_for_passes_and_fails(stories, by_key):
+    """Step 1 insights need percent-scale data from the pass/fail era, from stories that passed and that failed."""
+    outcomes = set()
+    for story in stories:
+        if story["step"] != "step1" or story["exam_month"] < "2022-03":
+            continue
+        for row in story["practice"]:
+            resource = resolve(by_key, row["assessment"], story["step"])
+            if resource["slug"].startswith("nbme-cbssa-"):
+                assert scale_on(resource, date.fromisoformat(row["taken_on"]), row["score"]) == "percent"
+                outcomes.add(story["outcome"])
+    assert outcomes >= {"passed", "failed"}
 
 
 def test_every_demo_story_obeys_the_apps_exam_rules(stories):
