@@ -2,9 +2,10 @@
 import xml.etree.ElementTree as ET
 from datetime import date
 
+import pytest
 from markupsafe import Markup
 
-from forum.charts import line_chart
+from forum.charts import Marker, line_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 NBME = ("NBME 30", [(date(2025, 3, 2), 205.0), (date(2025, 4, 12), 221.0), (date(2025, 5, 12), 231.0)])
@@ -235,3 +236,132 @@ def test_a_legend_too_long_for_the_height_makes_the_chart_taller():
     grid = [float(line.get("y1")) for line in root.find(f".//{SVG}g[@class='chart-grid']")]
     legend_ys = [float(t.get("y")) for t in root.find(f".//{SVG}g[@class='chart-legend']").iter(SVG + "text")]
     assert max(legend_ys) < min(grid) and max(grid) <= bottom
+
+
+# Value labels and the marker (the real exam result among practice scores): asked for, never drawn by default.
+EXAM = Marker(day=date(2025, 6, 1), value=262.0, label="Step 2 CK exam: 262", legend="Step 2 CK exam",
+              tip="Step 2 CK exam · June 2025 · 262")
+PASSED = Marker(day=date(2025, 6, 1), label="Step 1 exam: passed", legend="Step 1 exam")
+
+
+def values_of(root: ET.Element) -> list[ET.Element]:
+    return [t for t in all_of(root, "text") if "chart-value" in classes(t)]
+
+
+def outside_legend(root: ET.Element, tag: str, css: str) -> list[ET.Element]:
+    legend = root.find(f".//{SVG}g[@class='chart-legend']")
+    skip = set(legend.iter()) if legend is not None else set()
+    return [e for e in all_of(root, tag) if css in classes(e) and e not in skip]
+
+
+def test_values_are_written_only_when_asked():
+    assert values_of(parse(chart())) == []
+    assert [t.text for t in values_of(parse(chart(value_labels=True)))] == ["205", "221", "231"]
+
+
+def test_values_and_tooltips_carry_the_unit():
+    root = parse(chart(series=[("Free 120", [(date(2025, 1, 5), 68.0)])], y_min=0, y_max=100, unit="%",
+                       value_labels=True))
+    assert [t.text for t in values_of(root)] == ["68%"]
+    assert root.find(f".//{SVG}circle/{SVG}title").text == "Free 120 · 5 Jan 2025 · 68%"
+
+
+def test_a_point_may_name_itself_in_its_tooltip():
+    root = parse(chart(series=[("Practice scores", [(date(2025, 1, 5), 231.0, "NBME CCSSA Form 11")])]))
+    assert root.find(f".//{SVG}circle/{SVG}title").text == "NBME CCSSA Form 11 · 5 Jan 2025 · 231"
+
+
+def label_box(text: ET.Element) -> tuple[float, float, float, float]:
+    x, y, width = float(text.get("x")), float(text.get("y")), 7 * len(text.text)
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[text.get("text-anchor", "start")]
+    return left, y - 10, left + width, y + 2
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_values_of_close_points_do_not_print_over_each_other():
+    crowded = [(date(2025, 3, 1), 230.0), (date(2025, 3, 1), 232.0), (date(2025, 3, 2), 231.0),
+               (date(2025, 6, 1), 250.0)]
+    boxes = [label_box(t) for t in values_of(parse(chart(series=[("Form", crowded)], value_labels=True)))]
+    assert len(boxes) == 4
+    assert [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if overlap(a, b)] == []
+
+
+def test_a_value_beside_the_marker_does_not_print_over_its_label():
+    near = [(date(2025, 5, 1), 240.0), (date(2025, 6, 1), 258.0)]
+    root = parse(chart(series=[("Form", near)], marker=EXAM, value_labels=True))
+    (marker_label,) = [t for t in all_of(root, "text") if "chart-marker-label" in classes(t)]
+    assert not any(overlap(label_box(marker_label), label_box(t)) for t in values_of(root))
+
+
+def test_a_marker_with_a_value_is_a_diamond_with_its_tooltip_and_label():
+    root = parse(chart(marker=EXAM, y_max=280))
+    (diamond,) = outside_legend(root, "polygon", "chart-marker")
+    assert len(diamond.get("points").split()) == 4
+    assert diamond.find(SVG + "title").text == "Step 2 CK exam · June 2025 · 262"
+    assert "Step 2 CK exam: 262" in [t.text for t in all_of(root, "text") if "chart-marker-label" in classes(t)]
+    assert all_of(root, "circle") and not outside_legend(root, "circle", "chart-marker")  # not one more dot
+
+
+def test_the_marker_stretches_the_dates_to_its_day():
+    root = parse(chart(marker=EXAM, y_max=280))
+    (diamond,) = outside_legend(root, "polygon", "chart-marker")
+    diamond_x = float(diamond.get("points").split()[0].split(",")[0])
+    assert diamond_x > max(float(c.get("cx")) for c in all_of(root, "circle"))
+    assert "Jun" in [t.text for t in all_of(root, "text")]
+
+
+def test_a_marker_without_a_value_is_a_line_across_the_whole_plot():
+    root = parse(chart(marker=PASSED))
+    (line,) = outside_legend(root, "line", "chart-event")
+    grid = [float(g.get("y1")) for g in root.find(f".//{SVG}g[@class='chart-grid']")]
+    assert line.get("x1") == line.get("x2")
+    assert (float(line.get("y1")), float(line.get("y2"))) == (min(grid), max(grid))
+    assert line.find(SVG + "title").text == "Step 1 exam: passed"
+    assert outside_legend(root, "polygon", "chart-marker") == []
+
+
+def test_the_marker_has_a_legend_entry_beside_a_single_series():
+    legend = parse(chart(marker=EXAM, y_max=280)).find(f".//{SVG}g[@class='chart-legend']")
+    assert [t.text for t in legend.iter(SVG + "text")] == ["NBME 30", "Step 2 CK exam"]
+    assert [classes(e) for e in legend if e.tag == SVG + "polygon"] == [{"chart-marker"}]
+
+
+def test_a_marker_alone_is_still_no_data():
+    root = parse(chart(series=[], marker=EXAM))
+    assert [t.text for t in all_of(root, "text")] == ["No data"]
+
+
+def test_marker_text_is_escaped():
+    marker = Marker(day=date(2025, 6, 1), label="<b>exam</b>", legend="<i>", tip="a & b")
+    svg = str(chart(marker=marker))
+    assert "<b>" not in svg and "<i>" not in svg and "a & b" not in svg
+    parse(chart(marker=marker))
+
+
+@pytest.mark.parametrize("marker", [EXAM, PASSED], ids=["diamond", "line"])
+def test_labels_and_marks_are_styled_by_class_only_and_stay_in_the_picture(marker):
+    root = parse(chart(series=(NBME, UWSA), reference=(196, "Passing 196"), marker=marker, value_labels=True,
+                       y_max=280))
+    assert [e.tag for e in root.iter() if "style" in e.attrib or e.tag == SVG + "style"] == []
+    used = set().union(*(classes(e) for e in root.iter()))
+    assert used <= {"chart", "chart-axis", "chart-grid", "chart-line", "chart-point", "chart-ref", "chart-label",
+                    "chart-legend", "chart-series-1", "chart-series-2", "chart-values", "chart-value",
+                    "chart-marker", "chart-event", "chart-marker-label"}
+    left, top, right, bottom = view_box(root)
+    for element in root.iter():
+        for name in ("x", "x1", "x2", "cx"):
+            if name in element.attrib:
+                assert left <= float(element.get(name)) <= right, (element.tag, element.attrib)
+        for name in ("y", "y1", "y2", "cy"):
+            if name in element.attrib:
+                assert top <= float(element.get(name)) <= bottom, (element.tag, element.attrib)
+        for pair in element.get("points", "").split():
+            x, y = (float(n) for n in pair.split(","))
+            assert left <= x <= right and top <= y <= bottom
+    for text in all_of(root, "text"):
+        if text.get("transform") is None:  # the rotated y-axis label runs up the left edge
+            box = label_box(text)
+            assert left <= box[0] and box[2] <= right, text.text
