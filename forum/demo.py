@@ -5,10 +5,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import catalogue, curation, markup, passwords, ranking, search, threads, votes
+from . import catalogue, curation, journeys, markup, passwords, ranking, scales, search, threads, votes
 from .demo_sample import seed_sample
 from .extensions import db
-from .models import Feature, Hub, PracticeScore, Story, User, username_key
+from .models import Feature, Hub, PracticeScore, Resource, Story, User, username_key
 from .models.stories import slugify
 from .stories.writing import set_resources
 
@@ -88,12 +88,37 @@ def seed_stories(users: dict[str, User], now: datetime) -> int:
         names = [p["assessment"] for p in entry["practice"]]
         missing = [n for n in names if n not in assessments]
         assessments.update(catalogue.resolve(missing, entry["step"]))
-        story.practice_scores = [
-            PracticeScore(resource=assessments[p["assessment"]], score=p["score"],
-                          taken_on=date.fromisoformat(p["taken_on"]))
-            for p in entry["practice"] if assessments.get(p["assessment"]) is not None]
+        story.practice_scores = [practice_score(assessments[p["assessment"]], p)
+                                 for p in entry["practice"] if assessments.get(p["assessment"]) is not None]
         created += 1
     db.session.flush()
+    return created
+
+
+def practice_score(resource: Resource, row: dict) -> PracticeScore:
+    """A demo practice score on the scale its assessment reported that day (forum.scales), as the form stores it."""
+    taken_on = date.fromisoformat(row["taken_on"])
+    return PracticeScore(resource=resource, score=row["score"], taken_on=taken_on,
+                         scale=scales.scale_for(resource, taken_on, row["score"]))
+
+
+def seed_journeys(users: dict[str, User]) -> int:
+    """Link the demo's retake stories (their "journey" key: a group name and what changed) as their authors would,
+    through forum.journeys and its rules; a group already linked is left alone."""
+    groups: dict[str, list[dict]] = {}
+    for entry in json.loads(DEMO_STORIES_PATH.read_text()):
+        if "journey" in entry:
+            groups.setdefault(entry["journey"]["key"], []).append(entry)
+    created = 0
+    for entries in groups.values():
+        author = users[entries[0]["author"]]
+        stories = {s.title: s for s in db.session.scalars(sa.select(Story).where(
+            Story.author_id == author.id, Story.title.in_([e["title"] for e in entries])))}
+        if len(stories) < len(entries) or all(s.journey_id is not None for s in stories.values()):
+            continue
+        journeys.link(author, list(stories.values()),
+                      notes={stories[e["title"]].id: e["journey"].get("note", "") for e in entries})
+        created += 1
     return created
 
 
@@ -160,8 +185,9 @@ def seed(now: datetime | None = None) -> dict:
     stories = seed_stories(users, now)
     stories += seed_sample(users[DEMO_CURATOR].password_hash, now)
     catalogue.refresh_story_counts()
+    linked = seed_journeys(users)
     features = seed_features(users)
     comments, story_votes = seed_discussion(users)
     db.session.commit()
-    return {"resources": counts["total"], "users": len(users), "new stories": stories, "new featured cards": features,
-            "new comments": comments, "new story votes": story_votes}
+    return {"resources": counts["total"], "users": len(users), "new stories": stories, "new journeys": linked,
+            "new featured cards": features, "new comments": comments, "new story votes": story_votes}

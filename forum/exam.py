@@ -330,3 +330,92 @@ def validate_practice_score(*, scale: str, score: float | None, taken_on: date |
             problems["taken_on"] = (f"That is more than {PRACTICE_WINDOW_YEARS} years before the exam; "
                                     f"enter a day from {day_label(earliest)} on.")
     return problems
+
+
+# --- Retake journeys: the spacing and number of attempts an author's linked stories show (forum.journeys) ------
+
+# ecfmg.org news "New Rules on Repeating USMLE Examinations: Time between Examination Attempts" (2011), the rule the
+# ECFMG 2024 Information Booklet still states: for exam applications from 1 January 2012, at most 3 attempts at the
+# same Step within 12 months; the 4th and later attempts at least 12 months after the first and at least 6 months
+# after the most recent. Applications before 2012 had only the first rule, with 4 attempts for the computer-based
+# steps (Step 1, Step 2 CK, Step 3) and 3 for CS.
+# Stories record the exam month, not the application date: an application of late 2011 named an eligibility period
+# that could start months later and be extended by 3 more, so the 2012 rule judges attempts taken from this month on
+# and the older, looser rule judges earlier ones (the code's own bound, like FIFTH_ATTEMPT_LAST_MONTH).
+SPACING_RULE_EXAMS_FROM = date(2013, 1, 1)
+SPACING_WINDOW_MONTHS = 12  # "within a 12-month period"
+ATTEMPTS_PER_WINDOW = 3  # the 2012 rule, every step
+ATTEMPTS_PER_WINDOW_BEFORE_2012 = {"step2cs": 3}  # CS kept 3 ...
+ATTEMPTS_PER_WINDOW_BEFORE_2012_DEFAULT = 4  # ... the computer-based steps allowed 4
+LATE_ATTEMPT = 4  # from the 4th attempt on, the 2012 rule also asks for a gap after the latest attempt
+LATE_ATTEMPT_GAP_MONTHS = 6
+
+
+def validate_journey(attempts: list[tuple[int, date]], *, step: str | None = None) -> list[str]:
+    """What is wrong with an author's linked attempts at one step, as (attempt number, exam month) pairs in any
+    order; empty when the record is believable. Messages are written for the author, one per problem.
+
+    Only the linked attempts are judged, and only by what they alone must obey: an author may not have written
+    about (or linked) every attempt, so attempt 2 and 4 linked without 3 are judged as "4 came after 2 and 3",
+    never as a gap. The spacing rule in force is the one for the later attempt's month (SPACING_RULE_EXAMS_FROM);
+    `step` matters only before it (CS allowed fewer attempts a year); None judges as a computer-based step.
+
+    Months only, and lenient at the boundary: a rule is broken only when no days inside the two months could keep
+    it. So a 4th attempt 12 calendar months after the first is accepted (1 Jan 2020 to 31 Jan 2021 is more than 12
+    months) and 11 months after is refused (even 1 Jan to 31 Dec is less); 6 months after the latest attempt is
+    accepted, 5 refused; two attempts in the same month are accepted in number order (days could order them).
+    """
+    problems: list[str] = []
+    valid = [(n, _month_start(m)) for n, m in attempts
+             if isinstance(n, int) and not isinstance(n, bool) and MIN_ATTEMPT <= n <= MAX_ATTEMPT]
+    if len(valid) < len(attempts):
+        problems.append(f"Attempts are numbered {MIN_ATTEMPT} to {MAX_ATTEMPT}; correct the attempt on the story "
+                        "first.")
+    numbers = [n for n, _ in valid]
+    for n in sorted({n for n in numbers if numbers.count(n) > 1}):
+        problems.append(f"{numbers.count(n)} of these stories are your {ordinal_attempt(n)}: link one story per "
+                        "attempt.")
+    for n, month in sorted(valid):
+        if n > FOUR_ATTEMPT_LIMIT and month > FIFTH_ATTEMPT_LAST_MONTH:
+            problems.append(f"USMLE has allowed at most {FOUR_ATTEMPT_LIMIT} attempts per step since July 2021, so "
+                            f"a {ordinal_attempt(n)} in {month_label(month)} is not possible.")
+    if problems:
+        return problems  # spacing is judged on a record whose numbering holds
+    ordered = sorted(valid)
+    for (n_a, a), (n_b, b) in zip(ordered, ordered[1:], strict=False):
+        if b < a:
+            problems.append(f"Your {ordinal_attempt(n_b)} ({month_label(b)}) is dated before your "
+                            f"{ordinal_attempt(n_a)} ({month_label(a)}): check the month or the attempt number.")
+    if problems:
+        return problems
+    for index, (n_b, b) in enumerate(ordered):
+        earlier = ordered[:index]
+        window = _attempts_per_window(step, b)
+        too_close = [(n_a, a) for n_a, a in earlier
+                     if n_b - n_a + 1 > window and _months_between(a, b) < SPACING_WINDOW_MONTHS]
+        if too_close:
+            n_a, a = too_close[0]
+            problems.append(f"{_came_after(n_b, b, n_a, a)}. USMLE allows at most {window} "
+                            f"attempts at a step within {SPACING_WINDOW_MONTHS} months, so attempt {n_b} must be at "
+                            f"least {SPACING_WINDOW_MONTHS} months after attempt {n_a}.")
+        elif earlier and n_b >= LATE_ATTEMPT and b >= SPACING_RULE_EXAMS_FROM:
+            n_a, a = earlier[-1]
+            if _months_between(a, b) < LATE_ATTEMPT_GAP_MONTHS:
+                problems.append(f"{_came_after(n_b, b, n_a, a)}. Since 2012 USMLE has required a "
+                                f"{ordinal_attempt(LATE_ATTEMPT)} or later to be at least "
+                                f"{LATE_ATTEMPT_GAP_MONTHS} months after the one before.")
+    return problems
+
+
+def _attempts_per_window(step: str | None, month: date) -> int:
+    """How many attempts at one step the rule in force for an exam in this month allowed within 12 months."""
+    if month >= SPACING_RULE_EXAMS_FROM:
+        return ATTEMPTS_PER_WINDOW
+    return ATTEMPTS_PER_WINDOW_BEFORE_2012.get(step or "", ATTEMPTS_PER_WINDOW_BEFORE_2012_DEFAULT)
+
+
+def _came_after(n_b: int, b: date, n_a: int, a: date) -> str:
+    """'Your fourth attempt (September 2020) came 8 months after your first attempt (January 2020)'."""
+    months = _months_between(a, b)
+    gap = "in the same month as" if months == 0 else f"{months} month{'s' if months != 1 else ''} after"
+    return f"Your {ordinal_attempt(n_b)} ({month_label(b)}) came {gap} your {ordinal_attempt(n_a)} ({month_label(a)})"
