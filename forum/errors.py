@@ -12,7 +12,9 @@ MESSAGES = {
     404: ("Page not found", "There is no page at this address. It may have been moved or deleted."),
     405: ("Method not allowed", "This address does not accept that kind of request."),
     409: ("Not possible now", "That cannot be done to this item as it stands."),
-    413: ("Too large", "What you sent is larger than this site accepts."),
+    # The one large thing anyone sends is a score report (forum/verification.py); a story is far smaller.
+    413: ("Too large", "What you sent is larger than this site accepts: a score report may be at most 5 MB. Go back "
+                       "and choose a smaller file (the report's PDF, or a screenshot of it)."),
     429: ("Slow down", "Too many requests in a short time. Wait a little and try again."),
     500: ("Something went wrong", "An error on our side stopped this page. It has been logged; please try again."),
     503: ("Unavailable", "The site is briefly unavailable. Please try again in a minute."),

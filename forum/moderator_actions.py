@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from . import catalogue, moderation
+from . import catalogue, moderation, verification
 from .extensions import db
 from .logs import security_event
 from .models import PERMANENT_BAN_UNTIL, Comment, Report, Story, User, utcnow
@@ -45,6 +45,7 @@ def remove(target, *, actor: User, reason: str) -> None:
     resolve_reports(target_type_of(target), target.id, actor=actor, resolution="removed")
     _log(actor, "remove", target, reason)
     if isinstance(target, Story):
+        verification.discard_pending(target.id)  # a removed story is not checked: its score report goes with it
         db.session.flush()
         catalogue.refresh_story_counts()
 
