@@ -1,7 +1,7 @@
 """What templates call things. Every label is owned by the domain module of its idea (steps and outcomes by exam,
 backgrounds by the user model, orders by the listing, search and threads, windows by ranking, dates by dates);
 this module only hands them to Jinja, so no template restates a label or formats a date itself."""
-from . import dates, exam, ranking, record_filters, search, threads
+from . import dates, exam, ranking, record_filters, search, threads, verification
 from .models import BACKGROUNDS
 from .stories import listing
 
@@ -19,7 +19,8 @@ def background_label(code: str | None) -> str:
 
 
 FILTERS = {f.__name__: f for f in (step_label, outcome_label, background_label, dates.month_label,
-                                   dates.short_month_label, dates.short_day_label, dates.moment_label)}
+                                   dates.short_month_label, dates.short_day_label, dates.moment_label,
+                                   verification.size_label, verification.file_kind_label)}
 GLOBALS = {"OUTCOMES": exam.OUTCOMES, "BACKGROUNDS": BACKGROUNDS, "STORY_SORTS": listing.SORTS,
            "SEARCH_SORTS": search.SORTS, "COMMENT_SORTS": threads.COMMENT_SORTS,
            "TOP_WINDOW_LABELS": ranking.TOP_WINDOW_LABELS, "JOURNEYS": record_filters.JOURNEYS}

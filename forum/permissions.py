@@ -60,6 +60,12 @@ def can_edit_comment(user, comment) -> bool:
                                  and comment.story.status == "published" and not comment.story.locked)
 
 
+def can_see_comment_history(user, comment) -> bool:
+    """A comment's earlier versions go to whoever may read the comment: once its author deleted it or a moderator
+    removed it, its text is gone from the thread, and so is its history, except for moderators."""
+    return can_moderate(user) or (comment.status == "published" and comment.story.status == "published")
+
+
 def can_delete_comment(user, comment) -> bool:
     return can_post(user) and comment.author_id == user.id and comment.status == "published"
 
@@ -92,6 +98,32 @@ def edits_as_moderator(user, story) -> bool:
     return can_moderate(user) and story.author_id != user.id
 
 
+VERIFIABLE_OUTCOMES = ("passed", "failed")  # "awaiting result" has no score report to show yet
+
+
+def can_request_verification(user, story) -> bool:
+    """Upload a score report for a moderator to compare with the record: the author, not banned, of a published
+    story with a result, not verified already (an edit of the record lapses a verification, and opens this again)."""
+    return (can_post(user) and story.author_id == user.id and story.status == "published"
+            and story.outcome in VERIFIABLE_OUTCOMES and story.verified_at is None)
+
+
+def can_withdraw_score_report(user, story) -> bool:
+    """The uploader takes back a pending report at any time, banned or not: it holds their personal data."""
+    return is_signed_in(user) and story.author_id == user.id
+
+
+def can_decide_verification(user, story) -> bool:
+    """Moderators decide on score reports, never on their own story's."""
+    return can_moderate(user) and story.author_id != user.id
+
+
 def can_see_hidden_revision(user) -> bool:
     """A version a moderator hid (a redaction) is shown to moderators only; others see that it was hidden."""
     return can_moderate(user)
+
+
+def can_link_journey(user, story) -> bool:
+    """Link a story with the author's other attempts at its step: the author, while the story stands. A journey
+    says "these were my attempts", which only the person who took them can say, not a moderator."""
+    return can_post(user) and story.author_id == user.id and story.status == "published"

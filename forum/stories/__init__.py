@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("stories", __name__)
 
-from . import routes, search_page  # noqa: E402,F401
+from . import journey_routes, routes, search_page, verify  # noqa: E402,F401

@@ -2,18 +2,18 @@
 import sqlalchemy as sa
 from flask import abort, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
-from .. import caching, catalogue, charts, exam, loaders, markup, permissions, threads, vote_buttons, votes
+from .. import caching, catalogue, exam, history, loaders, markup, permissions, scales, threads, vote_buttons, votes
 from ..caching import cached_page
 from ..comments.forms import CommentForm
 from ..database import insert_ignoring_duplicates
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
-from ..models import Revision, SavedStory, Story, utcnow
+from ..journeys import journey_for, problems_after_edit
+from ..models import SavedStory, Story, utcnow
 from ..posting_limits import edit_limit_exceeded, preview_limit_exceeded, story_limit_exceeded
+from ..practice_chart import practice_charts
 from ..security import safe_next_url
 from ..similar import similar_stories
 from ..urls import story_url, user_url
@@ -150,12 +150,12 @@ def show(story_id: int, slug: str | None = None):
         return render_template("stories/gone.html", story=story), 410
     if slug != story.slug:
         return redirect(story_url(story), 301)
-    chart = practice_chart(story)
     clear_draft = session.pop(DRAFT_CLEAR_KEY, None) if DRAFT_CLEAR_KEY in session else None
     sort = request.args.get("comments", "top")
     sort = sort if sort in threads.COMMENT_SORTS else "top"
     roots, comments = threads.load_thread(story, sort)
-    return render_template("stories/show.html", story=story, chart=chart, clear_draft=clear_draft, steps=exam.STEPS,
+    return render_template("stories/show.html", story=story, practice_charts=practice_charts(story),
+                           clear_draft=clear_draft, steps=exam.STEPS,
                            roots=roots, comment_total=len(comments), comment_sort=sort,
                            voted=votes.has_voted_story(current_user, story.id),
                            comment_votes=votes.comment_votes_on_story(current_user, story.id),
@@ -167,25 +167,7 @@ def show(story_id: int, slug: str | None = None):
                                                             score=story.score),
                            passing=exam.passing_score(story.step, story.exam_month),
                            eras=exam.eras(story.step, story.exam_month),
-                           similar=similar_stories(story))
-
-
-def practice_chart(story: Story) -> Markup | None:
-    three_digit = [p for p in story.practice_scores if p.resource.scale != "percent"]
-    if not three_digit:
-        return None
-    points = [(p.taken_on, p.score) for p in three_digit]
-    reference = exam.passing_score(story.step, story.exam_month)
-    low = min([s for _, s in points] + ([reference] if reference else []))
-    high = max([s for _, s in points] + ([story.score] if story.score else []))
-    series = [("Practice scores", points)]
-    description = (f"{len(points)} practice score{'s' if len(points) != 1 else ''} from "
-                   f"{min(points)[0]:%d %b %Y} to {max(points)[0]:%d %b %Y}, "
-                   f"ranging {min(s for _, s in points):g} to {max(s for _, s in points):g}.")
-    return charts.line_chart(series, title="Practice scores over time", description=description,
-                             y_min=max(1, (low // 10) * 10 - 10), y_max=min(300, (high // 10) * 10 + 20),
-                             y_label="3-digit score",
-                             reference=(reference, f"Passing standard {reference}") if reference else None)
+                           similar=similar_stories(story), journey=journey_for(story))
 
 
 @bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
@@ -206,7 +188,7 @@ def edit(story_id: int):
         return render_form(form, story=story)
     if form.preview.data:
         return render_preview(form, story=story)
-    if not form.validate():
+    if not form.validate() or breaks_journey(form, story):
         return render_form(form, story=story, status=400)
     retry_after = edit_limit_exceeded(current_user)
     if retry_after:
@@ -225,6 +207,18 @@ def edit(story_id: int):
     return redirect(story_url(story))
 
 
+def breaks_journey(form: StoryForm, story: Story) -> bool:
+    """A linked story's edit must keep its journey within the rules (forum.journeys); the problem goes on the field
+    the writer changed."""
+    record = form.record
+    problems = problems_after_edit(story, step=record["step"], attempt=record["attempt"],
+                                   exam_month=record["exam_month"])
+    if problems:
+        field = form.step if record["step"] != story.step else form.attempt
+        field.errors = [*field.errors, *problems]
+    return bool(problems)
+
+
 def initial_data(story: Story) -> dict:
     return {
         "title": story.title, "step": story.step, "exam_month": f"{story.exam_month:%Y-%m}",
@@ -236,8 +230,8 @@ def initial_data(story: Story) -> dict:
             [(link.position, link.resource.name, link.rating, link.note) for link in story.resource_links]
             + [(s.position, s.name, s.rating, s.note) for s in story.resource_suggestions],
             key=lambda row: row[0])] + [{}],
-        "practice": [{"assessment": str(p.resource_id), "score": f"{p.score:g}", "taken_on": p.taken_on.isoformat()}
-                     for p in story.practice_scores] + [{}],
+        "practice": [{"assessment": str(p.resource_id), "score": scales.input_text(p.scale, p.score),
+                      "taken_on": p.taken_on.isoformat()} for p in story.practice_scores] + [{}],
     }
 
 
@@ -254,16 +248,17 @@ def delete(story_id: int):
 
 @bp.route("/stories/<int:story_id>/revisions")
 def revisions(story_id: int):
-    story = loaders.story_or_404(story_id)
+    """Every version of the story, newest first: the current one whole, then each kept version as what the edit
+    that replaced it changed (forum.history). Not cached: a moderator's hide must take effect on the next read."""
+    story = loaders.story_or_404(story_id, details=True)
     if not permissions.can_see_story(current_user, story):
         abort(404)  # a page that is gone to this reader has no history to show either
-    rows = list(db.session.scalars(sa.select(Revision).where(Revision.item_type == "story",
-                                                             Revision.item_id == story.id)
-                                   .options(joinedload(Revision.hidden_by))
-                                   .order_by(Revision.created_at.desc(), Revision.id.desc())))
-    return render_template("stories/revisions.html", story=story, revisions=rows,
-                           show_hidden=permissions.can_see_hidden_revision(current_user),
-                           hiding=permissions.can_moderate(current_user))
+    current = history.snapshot(story)
+    show_hidden = permissions.can_see_hidden_revision(current_user)
+    return render_template("stories/revisions.html", story=story, current=history.describe(current),
+                           entries=history.timeline(current, history.revisions_of("story", story.id),
+                                                    show_hidden=show_hidden),
+                           show_hidden=show_hidden, hiding=permissions.can_moderate(current_user))
 
 
 def is_saved(story_id: int) -> bool:

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import catalogue, markup, moderation, ranking, search
+from .. import catalogue, history, markup, moderation, ranking, search, verification
 from ..extensions import db
 from ..models import PracticeScore, ResourceSuggestion, Revision, Story, StoryResource, User, utcnow
 from ..models.stories import alias_key, slugify
@@ -19,30 +19,43 @@ def create_story(*, author: User, form: StoryForm) -> Story:
 
 
 def update_story(*, story: Story, form: StoryForm, editor: User, reason: str = "",
-                 hide_replaced: bool = False) -> None:
-    """Keep the old text as a revision (when the title or text changed), apply the form, and log the edit when it
-    is not the author's own.
+                 hide_replaced: bool = False) -> bool:
+    """Apply the form and keep the version it replaces, whole, as a revision (forum.history); log the edit when it
+    is not the author's own. A save that changes nothing keeps no revision and leaves the story unmarked; False.
+
+    A changed score or outcome is dated on the story, so every card says the result was edited after publication.
 
     hide_replaced is a moderator's redaction: the version this edit replaces and every earlier one are hidden from
     everyone but moderators, since they still hold what the edit took out, each hide logged with the edit's reason.
     """
-    replaced = None
-    if (story.title, story.body) != (form.title.data, form.body.data):
-        replaced = Revision(item_type="story", item_id=story.id, title=story.title, body=story.body, editor=editor)
-        db.session.add(replaced)
+    before = history.snapshot(story)  # needs the story loaded with details (loaders.story_or_404)
     apply_form(story, form)  # renders the Markdown before anything here writes (forum/database.py)
-    story.edited_at = utcnow()
+    db.session.flush()  # column defaults filled in (a practice score's scale), so both versions read alike
+    after = history.snapshot(story)
+    if after == before:
+        return False
+    now = utcnow()
+    replaced = Revision(item_type="story", item_id=story.id, title=before["title"], body=before["body"],
+                        snapshot=history.dumps(before), editor=editor, created_at=now)
+    db.session.add(replaced)
+    story.edited_at = now
+    if after["score"] != before["score"]:
+        story.score_edited_at = now
+    if after["outcome"] != before["outcome"]:
+        story.outcome_edited_at = now
+    verification.lapse_if_record_changed(story, before)  # a changed result is not what a moderator verified
     if editor.id == story.author_id:
-        return
+        return True
     reason = reason or "edited by a moderator"
     moderation.record(actor=editor, action="edit_story", target_type="story", target_id=story.id,
                       target_label=story.title, reason=reason)
-    if hide_replaced and replaced is not None:
+    if hide_replaced:
         db.session.flush()  # the new revision's id, for the log
         shown = db.session.scalars(sa.select(Revision).where(
             Revision.item_type == "story", Revision.item_id == story.id, Revision.hidden_at.is_(None))).all()
         for revision in shown:
             hide_revision(revision, actor=editor, reason=reason)
+    return True
 
 
 def hide_revision(revision: Revision, *, actor: User, reason: str) -> None:
@@ -70,8 +83,8 @@ def apply_form(story: Story, form: StoryForm) -> None:
     set_resources(story, form.resource_rows())
     story.search_extra = search.story_text(story, [link.resource for link in story.resource_links],
                                            typed=[s.name for s in story.resource_suggestions])
-    story.practice_scores = [PracticeScore(resource=resource, score=score, taken_on=taken_on)
-                             for resource, score, taken_on in form.practice_rows]
+    story.practice_scores = [PracticeScore(resource=row.resource, score=row.score, taken_on=row.taken_on,
+                                           scale=row.scale) for row in form.practice_rows]
 
 
 def set_resources(story: Story, rows: list[tuple[str, int | None, str]]) -> None:
@@ -122,3 +135,4 @@ def refresh_counts_for(story: Story) -> None:
 def soft_delete(story: Story) -> None:
     story.status = "deleted"
     story.status_reason = "deleted by its author"
+    verification.discard_pending(story.id)  # a deleted story is not checked: its score report goes with it

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from forum import create_app
 from forum.extensions import db
-from forum.models import Feature, Hub, ModAction, Report, Resource, Revision, Story, User
+from forum.models import Feature, Hub, ModAction, Report, Resource, Revision, ScoreReport, Story, User
 from tests.builders import get_csrf, make_comment, make_resource, make_story, make_user, sign_in
 
 PUBLIC, MEMBER, MODERATOR, ADMIN = "public", "member", "moderator", "admin"
@@ -24,7 +24,7 @@ ACCESS = {
     "static": PUBLIC, "health.healthz": PUBLIC, "health.readyz": PUBLIC, "sitemap.sitemap": PUBLIC,
     "hubs.home": PUBLIC, "hubs.step": PUBLIC,
     "stories.index": PUBLIC, "stories.show": PUBLIC, "stories.revisions": PUBLIC, "stories.search_page": PUBLIC,
-    "comments.permalink": PUBLIC,
+    "comments.permalink": PUBLIC, "comments.revisions": PUBLIC,
     "resources.index": PUBLIC, "resources.show": PUBLIC,
     # the catalogue's old editing addresses: a 308 to /mod/resources/..., where the guard decides
     "resources.moved_add_resource": PUBLIC, "resources.moved_edit_resource": PUBLIC,
@@ -38,6 +38,9 @@ ACCESS = {
     "auth.logout": MEMBER,
     "stories.new": MEMBER, "stories.edit": MEMBER, "stories.delete": MEMBER, "stories.vote": MEMBER,
     "stories.save": MEMBER,
+    # the author's score report upload: 403 for everyone else (tests/web/test_verification.py)
+    "stories.verify": MEMBER, "stories.withdraw_verification": MEMBER,
+    "stories.journey": MEMBER,  # the author only (403 for everyone else): tests/web/test_journeys.py
     "comments.create": MEMBER, "comments.reply": MEMBER, "comments.edit": MEMBER, "comments.delete": MEMBER,
     "comments.vote": MEMBER, "moderation.report": MEMBER,
     "users.settings": MEMBER, "users.update_profile": MEMBER, "users.change_email": MEMBER,
@@ -48,6 +51,8 @@ ACCESS = {
     "mod.add_resource": MODERATOR, "mod.edit_resource": MODERATOR, "mod.merge_resource": MODERATOR,
     "mod.resource_suggestions": MODERATOR, "mod.merge_suggestion": MODERATOR,
     "mod.revision_visibility": MODERATOR,
+    "mod.verifications": MODERATOR, "mod.review_verification": MODERATOR, "mod.verification_file": MODERATOR,
+    "mod.decide_verification": MODERATOR,
     "mod.users": ADMIN,
 }
 
@@ -77,6 +82,7 @@ def url_for_rule(rule: str, ids: dict) -> str:
               "target_type": "story", "target_id": ids["story"], "action": "remove",
               "slug": "home" if "/hubs/" in rule else ids["slug"]}
     values["revision_id"] = ids["revision"]
+    values["report_id"] = ids["report"]
     values["suggestion_id"] = 1  # behind the door: refused before the view would look for it
     url = rule.replace("<any(hide, unhide):action>", "hide")
     for name, value in values.items():
@@ -88,7 +94,7 @@ def url_for_rule(rule: str, ids: dict) -> str:
 
 def snapshot():
     db.session.rollback()
-    counted = (Story, User, Resource, Feature, Hub, ModAction, Report)
+    counted = (Story, User, Resource, Feature, Hub, ModAction, Report, ScoreReport)
     return ([db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in counted],
             db.session.scalars(sa.select(Story.status).order_by(Story.id)).all(),
             db.session.scalars(sa.select(User.role).order_by(User.id)).all(),
@@ -110,8 +116,12 @@ def rows(app):
                         editor_id=story.author_id)
     db.session.add(revision)
     db.session.commit()
+    report = ScoreReport(story_id=story.id, uploader_id=story.author_id, filename="report.pdf",
+                         content_type="application/pdf", size=9, content=b"%PDF-1.7\n")
+    db.session.add(report)
+    db.session.commit()
     return {"story": story.id, "comment": comment.id, "feature": feature.id, "slug": resource.slug,
-            "revision": revision.id}
+            "revision": revision.id, "report": report.id}
 
 
 def client_as(app, who: str):
