@@ -69,7 +69,7 @@ def seed_stories(users: dict[str, User], now: datetime) -> int:
     """
     entries = json.loads(DEMO_STORIES_PATH.read_text())
     existing = set(db.session.execute(sa.select(Story.author_id, Story.title)).all())
-    assessments = {}
+    assessments = {}  # (step, typed name) -> resource: "Free 120" is a different assessment for each step
     created = 0
     for index, entry in enumerate(entries):
         author = users[entry["author"]]
@@ -85,11 +85,11 @@ def seed_stories(users: dict[str, User], now: datetime) -> int:
         db.session.add(story)
         set_resources(story, [(r["name"], r["rating"], r["note"]) for r in entry["resources"]])
         story.search_extra = search.story_text(story, [link.resource for link in story.resource_links])
-        names = [p["assessment"] for p in entry["practice"]]
-        missing = [n for n in names if n not in assessments]
-        assessments.update(catalogue.resolve(missing, entry["step"]))
-        story.practice_scores = [practice_score(assessments[p["assessment"]], p)
-                                 for p in entry["practice"] if assessments.get(p["assessment"]) is not None]
+        step = entry["step"]
+        missing = [p["assessment"] for p in entry["practice"] if (step, p["assessment"]) not in assessments]
+        assessments.update({(step, name): found for name, found in catalogue.resolve(missing, step).items()})
+        story.practice_scores = [practice_score(assessments[step, p["assessment"]], p)
+                                 for p in entry["practice"] if assessments.get((step, p["assessment"])) is not None]
         created += 1
     db.session.flush()
     return created
