@@ -196,14 +196,15 @@ def edit(story_id: int):
                                  message="You have saved many edits in a short time. Wait a few minutes and press "
                                          "Save changes again; your changes are kept here.")
     moderating = permissions.edits_as_moderator(current_user, story)
-    writing.update_story(story=story, form=form, editor=current_user,
-                         reason=(form.reason.data or "") if moderating else "",
-                         hide_replaced=moderating and form.hide_replaced.data)
+    changed = writing.update_story(story=story, form=form, editor=current_user,
+                                   reason=(form.reason.data or "") if moderating else "",
+                                   hide_replaced=moderating and form.hide_replaced.data)
     db.session.flush()
     writing.refresh_counts_for(story)
     db.session.commit()
     session[DRAFT_CLEAR_KEY] = f"story-edit-{story.id}"
-    flash("Your changes are saved.", "success")
+    flash("Your changes are saved." if changed else "Nothing changed, so the story and its history stay as they "
+          "were.", "success" if changed else "info")
     return redirect(story_url(story))
 
 

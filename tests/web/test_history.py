@@ -154,6 +154,12 @@ def test_a_save_that_changes_nothing_keeps_no_revision(client, story, catalogue)
     assert "This story has not been edited." in history_page(client, story)
 
 
+def test_a_save_that_changes_nothing_says_so(client, story, catalogue):
+    response = edit(client, story, catalogue)
+    assert "Nothing changed, so the story and its history stay as they were." in \
+        client.get(response.headers["Location"]).get_data(as_text=True)
+
+
 def test_the_current_version_heads_the_page(client, story, catalogue):
     edit(client, story, catalogue, score="262")
     page = history_page(client, story)
