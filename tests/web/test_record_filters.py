@@ -78,3 +78,8 @@ def test_the_listing_form_keeps_the_filters_it_shows(client, record):
     page = client.get("/stories?verified=1&journey=failed-then-passed").get_data(as_text=True)
     assert 'id="f-verified" type="checkbox" name="verified" value="1" checked' in page
     assert '<option value="failed-then-passed" selected>' in page
+
+
+def test_a_listing_card_marks_a_verified_outcome(client, record):
+    page = client.get("/stories?sort=new").get_data(as_text=True)
+    assert page.count('class="chip chip-verified"') == 1
