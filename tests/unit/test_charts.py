@@ -92,8 +92,8 @@ def test_every_element_is_styled_by_class_only():
     assert {"chart-axis", "chart-grid", "chart-line", "chart-point", "chart-ref", "chart-label"} <= used
 
 
-def test_coordinates_stay_inside_the_view_box():
-    root = parse(chart(series=(NBME, UWSA), reference=(196, "Passing 196")))
+def assert_drawn_inside(root):
+    """Every coordinate of every shape lies inside the SVG's view box."""
     left, top, right, bottom = view_box(root)
     for element in root.iter():
         for name in ("x", "x1", "x2", "cx"):
@@ -105,6 +105,11 @@ def test_coordinates_stay_inside_the_view_box():
         for pair in element.get("points", "").split():
             x, y = (float(n) for n in pair.split(","))
             assert left <= x <= right and top <= y <= bottom
+
+
+def test_coordinates_stay_inside_the_view_box():
+    root = parse(chart(series=(NBME, UWSA), reference=(196, "Passing 196")))
+    assert_drawn_inside(root)
 
 
 def test_values_outside_the_range_are_drawn_at_its_edge():
@@ -351,16 +356,7 @@ def test_labels_and_marks_are_styled_by_class_only_and_stay_in_the_picture(marke
                     "chart-legend", "chart-series-1", "chart-series-2", "chart-values", "chart-value",
                     "chart-marker", "chart-event", "chart-marker-label"}
     left, top, right, bottom = view_box(root)
-    for element in root.iter():
-        for name in ("x", "x1", "x2", "cx"):
-            if name in element.attrib:
-                assert left <= float(element.get(name)) <= right, (element.tag, element.attrib)
-        for name in ("y", "y1", "y2", "cy"):
-            if name in element.attrib:
-                assert top <= float(element.get(name)) <= bottom, (element.tag, element.attrib)
-        for pair in element.get("points", "").split():
-            x, y = (float(n) for n in pair.split(","))
-            assert left <= x <= right and top <= y <= bottom
+    assert_drawn_inside(root)
     for text in all_of(root, "text"):
         if text.get("transform") is None:  # the rotated y-axis label runs up the left edge
             box = label_box(text)
