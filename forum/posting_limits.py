@@ -8,7 +8,7 @@ site's own key prefix like the decorators' counters, so two sites (or test runs)
 import time
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, make_response
 from limits import parse
 
 from .extensions import limiter
@@ -90,3 +90,10 @@ def report_limit_exceeded(user) -> int:
 
 def preview_limit_exceeded(user) -> int:
     return spend(PREVIEW_LIMIT, "preview", str(user.id))
+
+
+def answer_later(response_value, retry_after: int):
+    """A 429 that keeps what the member typed and says when their allowance comes back (Retry-After)."""
+    response = make_response(response_value)
+    response.headers["Retry-After"] = str(retry_after)
+    return response

@@ -4,11 +4,11 @@ views: read the press, refuse it in the form the page asked for, answer it. The 
 site.js sends the press with `Accept: application/json` and gets JSON; without JavaScript the button is a plain
 form and gets a redirect back, or an error page.
 """
-from flask import abort, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from . import permissions
-from .posting_limits import vote_limit_exceeded
+from .posting_limits import answer_later, vote_limit_exceeded
 from .security import safe_next_url
 
 
@@ -41,13 +41,10 @@ def refusal(item):
     retry_after = vote_limit_exceeded(current_user)
     if retry_after:
         if wants_json():
-            response = make_response(refuse(429, "Too many votes; wait a moment."))
-        else:
-            response = make_response(render_template(
-                "errors/error.html", code=429, title="Slow down",
-                message="Too many votes in a short time. Wait a moment and try again."), 429)
-        response.headers["Retry-After"] = str(retry_after)
-        return response
+            return answer_later(refuse(429, "Too many votes; wait a moment."), retry_after)
+        return answer_later((render_template("errors/error.html", code=429, title="Slow down",
+                                             message="Too many votes in a short time. Wait a moment and try again."),
+                             429), retry_after)
     return None
 
 

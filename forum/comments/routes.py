@@ -1,6 +1,6 @@
 """Comments: post, reply, permalink, edit, delete, vote."""
 import sqlalchemy as sa
-from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -8,7 +8,7 @@ from .. import history, loaders, permissions, threads, vote_buttons, votes
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..models import Comment, Story
-from ..posting_limits import comment_limit_exceeded, edit_limit_exceeded
+from ..posting_limits import answer_later, comment_limit_exceeded, edit_limit_exceeded
 from ..urls import story_url
 from . import bp
 from .forms import CommentForm, EditCommentForm
@@ -26,13 +26,6 @@ def permalink(comment_id: int):
 
 def render_comment_form(form: CommentForm, story: Story, parent: Comment | None, status: int):
     return render_template("comments/reply.html", form=form, story=story, parent=parent), status
-
-
-def too_fast(response_value, retry_after: int):
-    """A 429 that keeps the form: Retry-After says when the member's allowance comes back."""
-    response = make_response(response_value)
-    response.headers["Retry-After"] = str(retry_after)
-    return response
 
 
 def parent_in(story: Story, parent_id: int | None) -> Comment | None:
@@ -72,7 +65,7 @@ def create(story_id: int):
     if retry_after:
         form.form_errors.append("You are commenting faster than we allow. Wait a little, then send again: "
                                 "your comment is kept here.")
-        return too_fast(render_comment_form(form, story, parent, 429), retry_after)
+        return answer_later(render_comment_form(form, story, parent, 429), retry_after)
     comment = threads.add_comment(story=story, author=current_user, body=form.body.data, parent=parent,
                                   submission_key=form.submission_key.data)
     db.session.commit()
@@ -121,7 +114,7 @@ def edit(comment_id: int):
         if retry_after:
             form.form_errors.append("You are editing faster than we allow. Wait a little, then save again: "
                                     "your text is kept here.")
-            return too_fast(render_edit_form(form, comment, 429), retry_after)
+            return answer_later(render_edit_form(form, comment, 429), retry_after)
         threads.edit_comment(comment=comment, body=form.body.data, editor=current_user)
         db.session.commit()
         return redirect(story_url(comment.story, comment_id=comment.id))

@@ -1,6 +1,6 @@
 """The public side of moderation: any member's report form, and the log everyone can read."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField, TextAreaField
@@ -13,7 +13,7 @@ from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..forms import BaseForm, strip_or_none
 from ..models import REPORT_REASONS, Comment, ModAction, Story, User, username_key
-from ..posting_limits import report_limit_exceeded
+from ..posting_limits import answer_later, report_limit_exceeded
 from ..urls import story_url
 
 public_bp = Blueprint("moderation", __name__)
@@ -44,10 +44,8 @@ def report(target_type: str, target_id: int):
         if retry_after:
             form.form_errors.append("You have sent many reports in a short time. Wait a little, then send this "
                                     "one again: what you wrote is kept here.")
-            response = make_response(render_report_form(form, target=target, target_type=target_type, story=story,
-                                                        status=429))
-            response.headers["Retry-After"] = str(retry_after)
-            return response
+            return answer_later(render_report_form(form, target=target, target_type=target_type, story=story,
+                                                   status=429), retry_after)
         filed = reporting.file_report(reporter=current_user, target_type=target_type, target_id=target.id,
                                       reason=form.reason.data, note=form.note.data or "")
         db.session.commit()

@@ -1,6 +1,6 @@
 """Link a story with the author's other attempts at its step (forum.journeys): one page, for the author only."""
 import sqlalchemy as sa
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import Length
@@ -9,7 +9,7 @@ from .. import exam, journeys, loaders, permissions
 from ..extensions import db
 from ..forms import BaseForm
 from ..models import Story
-from ..posting_limits import edit_limit_exceeded
+from ..posting_limits import answer_later, edit_limit_exceeded
 from ..urls import story_url
 from . import bp
 
@@ -58,10 +58,8 @@ def journey(story_id: int):
     if retry_after:
         form.form_errors.append("You have saved many changes in a short time. Wait a few minutes and press Save "
                                 "journey again.")
-        response = make_response(render_journey(form, story=story, options=options, in_journey=in_journey,
-                                                status=429))
-        response.headers["Retry-After"] = str(retry_after)
-        return response
+        return answer_later(render_journey(form, story=story, options=options, in_journey=in_journey, status=429),
+                            retry_after)
     journeys.link(current_user, [story, *picked], notes={story.id: form.note.data or ""})
     db.session.commit()
     flash(f"Your {exam.STEPS[story.step].label} journey is saved: {len(picked) + 1} attempts linked.", "success")

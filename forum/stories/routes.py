@@ -1,6 +1,6 @@
 """Write, read, edit and delete stories; the listing."""
 import sqlalchemy as sa
-from flask import abort, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +12,7 @@ from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..journeys import journey_for, problems_after_edit
 from ..models import SavedStory, Story, utcnow
-from ..posting_limits import edit_limit_exceeded, preview_limit_exceeded, story_limit_exceeded
+from ..posting_limits import answer_later, edit_limit_exceeded, preview_limit_exceeded, story_limit_exceeded
 from ..practice_chart import practice_charts
 from ..security import safe_next_url
 from ..similar import similar_stories
@@ -34,9 +34,7 @@ def render_form(form: StoryForm, *, story: Story | None = None, status: int = 20
 def render_form_later(form: StoryForm, *, story: Story | None = None, retry_after: int, message: str):
     """A 429 that gives the writer everything back, says why, and says when to press again (Retry-After)."""
     form.form_errors.append(message)
-    response = make_response(render_form(form, story=story, status=429))
-    response.headers["Retry-After"] = str(retry_after)
-    return response
+    return answer_later(render_form(form, story=story, status=429), retry_after)
 
 
 def render_preview(form: StoryForm, *, story: Story | None = None):

@@ -4,7 +4,7 @@ The page shows the pending report's name, size and date but never offers the fil
 moderators only (forum/mod/verifications.py), so no member's browser ever opens what a member uploaded, the
 uploader included (they have the original; the copy here lives only until a moderator decides).
 """
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import loaders, permissions, verification
 from ..extensions import db
 from ..forms import BaseForm
+from ..posting_limits import answer_later
 from . import bp
 
 UPLOAD_ENDPOINT = "stories.verify"
@@ -59,9 +60,7 @@ def verify(story_id: int):
     retry_after = verification.upload_limit_exceeded(current_user)
     if retry_after:
         form.form_errors.append("You have uploaded several files today. Wait a while and upload it again.")
-        response = make_response(render_page(story, form, status=429))
-        response.headers["Retry-After"] = str(retry_after)
-        return response
+        return answer_later(render_page(story, form, status=429), retry_after)
     verification.store(story=story, uploader=current_user, filename=upload.filename or "", content=content)
     try:
         db.session.commit()
