@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from .. import charts, exam
+from .. import exam
+from ..insight_charts import bar_chart, xy_chart
 from . import data
 from .stats import MIN_GROUP
 
@@ -126,7 +127,7 @@ def outcomes_figure(ins: data.Insights) -> Figure:
     rows = tuple((row.label, row.outcomes.total, row.outcomes.passed, row.outcomes.failed, row.outcomes.pending,
                   None if row.outcomes.pass_rate is None else round(row.outcomes.pass_rate))
                  for row in ins.by_background)
-    svg = charts.bar_chart([(row[0], list(row[2:5])) for row in rows], series=list(OUTCOME_SERIES),
+    svg = bar_chart([(row[0], list(row[2:5])) for row in rows], series=list(OUTCOME_SERIES),
                            title=f"Outcomes by background: {selection_label(ins)}", description=f"{sentence} {CAVEAT}",
                            value_label="Stories", width=WIDTH)
     return Figure(key="outcomes", heading="Outcomes by background", sentence=sentence, svg=svg,
@@ -148,7 +149,7 @@ def resources_figure(ins: data.Insights, *, limit: int = data.TOP_RESOURCES) -> 
         sentence = f"The resources used by the {selection_label(ins)} that passed, and by those that failed."
     else:
         sentence = f"No resource was used by {MIN_GROUP} or more of the {selection_label(ins)} with a result."
-    svg = charts.bar_chart([(row[0], [row[2], row[4]]) for row in rows],
+    svg = bar_chart([(row[0], [row[2], row[4]]) for row in rows],
                            series=["Of those who passed", "Of those who failed"],
                            title=f"Resources used, by outcome: {selection_label(ins)}",
                            description=f"{sentence} {CAVEAT}", value_label="Used it (%)", unit="%", value_max=100,
@@ -168,7 +169,7 @@ def prep_figure(ins: data.Insights) -> Figure:
                     f"{everyone.q3:g} weeks.")
     else:
         sentence = f"Too few {selection_label(ins)} gave their weeks of preparation to show."
-    svg = charts.bar_chart([(row[0], [row[2]]) for row in rows], series=["Median weeks"],
+    svg = bar_chart([(row[0], [row[2]]) for row in rows], series=["Median weeks"],
                            title=f"Median weeks of preparation: {selection_label(ins)}",
                            description=f"{sentence} {CAVEAT}", value_label="Median weeks of preparation", width=WIDTH)
     return Figure(key="prep", heading="Weeks of preparation", sentence=sentence, svg=svg if rows else None,
@@ -190,7 +191,7 @@ def scores_figure(ins: data.Insights) -> Figure:
                     f"and half scored between {s.q1:g} and {s.q3:g}.")
     else:
         sentence = f"Fewer than {MIN_GROUP} {selection_label(ins)} gave a 3-digit score."
-    svg = charts.bar_chart([(row[0], [row[1]]) for row in rows], series=["Stories"],
+    svg = bar_chart([(row[0], [row[1]]) for row in rows], series=["Stories"],
                            title=f"Score distribution: {selection_label(ins)}", description=f"{sentence} {CAVEAT}",
                            value_label="Stories", width=WIDTH) if rows else None
     facts = (("Stories with a score", s.n), ("Median", s.median), ("Lower quartile", s.q1),
@@ -245,7 +246,7 @@ def practice_figure(ins: data.Insights, row: data.PracticeFit) -> Figure:
     y_range = (max(1, (min(ys) // 10) * 10), min(300, (max(ys) // 10) * 10 + 10))
     line = (f"Least-squares line: real = {fit.intercept:.1f} + {fit.slope:.2f} × practice", fit.slope, fit.intercept,
             low_x, high_x)
-    svg = charts.xy_chart([(row.name, points)], title=f"{row.name} against the real {step.label} score",
+    svg = xy_chart([(row.name, points)], title=f"{row.name} against the real {step.label} score",
                           description=f"{sentence} Each point is a {width}-point square holding {MIN_GROUP} or more "
                                       f"stories; the line is fitted to all {fit.n:,}. {CAVEAT}",
                           x_label=f"{row.name} ({'percent' if unit else '3-digit score'})",
@@ -271,7 +272,7 @@ def trend_figure(ins: data.Insights) -> Figure:
         sentence = f"Too few {selection_label(ins)} per exam year to show a trend."
     points = [(year, rate, f"{year}: {rate}% passed", 1) for year, rate in rated]
     years = [year for year, _ in rated] or [0]
-    svg = charts.xy_chart([("Passed (% of results)", points)], title=f"Pass rate by exam year: {selection_label(ins)}",
+    svg = xy_chart([("Passed (% of results)", points)], title=f"Pass rate by exam year: {selection_label(ins)}",
                           description=f"{sentence} {CAVEAT}", x_label="Exam year", y_label="Passed (%)",
                           x_range=(min(years) - 0.5, max(years) + 0.5), y_range=(0, 100), connect=True,
                           integer_x=True, width=WIDTH) if len(rated) > 1 else None
@@ -295,7 +296,7 @@ def resource_usage_figure(ins: data.Insights, slug: str) -> Figure | None:
                     f"Among the {failed:,} {selection_label(ins)} that failed, {row.failed:,} "
                     f"({_percent(row.failed, failed)}%) used {row.name}.")
     rows = ((row.name, row.passed, _percent(row.passed, passed), row.failed, _percent(row.failed, failed)),)
-    svg = charts.bar_chart([(f"{exam.STEPS[ins.step].label}", [rows[0][2], rows[0][4]])],
+    svg = bar_chart([(f"{exam.STEPS[ins.step].label}", [rows[0][2], rows[0][4]])],
                            series=["Of those who passed", "Of those who failed"],
                            title=f"{row.name} among {selection_label(ins)}", description=f"{sentence} {CAVEAT}",
                            value_label="Used it (%)", unit="%", value_max=100, width=WIDTH)

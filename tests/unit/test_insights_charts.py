@@ -1,9 +1,9 @@
-"""forum.charts bar_chart and xy_chart: well-formed, accessible SVG, no inline style, numbers as given."""
+"""forum.insight_charts bar_chart and xy_chart: well-formed, accessible SVG, no inline style, numbers as given."""
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from forum.charts import bar_chart, xy_chart
+from forum.insight_charts import bar_chart, xy_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 GROUPS = [("US MD", [120.0, 14.0, None]), ("IMG", [300.0, None, 0.0])]
