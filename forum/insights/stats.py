@@ -1,75 +1,69 @@
-"""The arithmetic behind the insights, and the small-group rule: plain functions over numbers the database counted.
+"""The arithmetic behind the insights and the predictor, and the one disclosure rule: plain functions over numbers.
 
-Everything the insights publish passes through `suppress` or `shown_share` here, in the aggregate layer, before it
-reaches a dataclass; templates, charts and the CSV only ever see what survived, so none of them can leak a small
-group by mistake.
+The rule (README, "Insights"): every story is public and countable through search facets, so a count hides
+nobody and every count is shown. A rate, median or fitted line is shown for a group of MIN_GROUP or more stories,
+always with its n and a 95% interval; for a smaller group `rate`, `spread` and `fit` return None, and what is None
+is said in words ("fewer than 10 stories") and never drawn. The intervals:
+
+- a proportion: Wilson's score interval (Wilson 1927; Agresti and Coull 1998 recommend it over the normal one);
+- a median: the distribution-free interval between the order statistics X(j) and X(n + 1 − j), j the largest rank
+  with P(Binomial(n, ½) < j) ≤ 2.5%, so at least 95% coverage whatever the distribution (Conover, "Practical
+  Nonparametric Statistics", 3.2);
+- a least-squares line: the 95% prediction interval for one new candidate, t(0.975, n − 2)·s·√(1 + 1/n +
+  (x − x̄)²/Sxx), and r's interval by Fisher's z.
 """
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
-MIN_GROUP = 10  # fewer stories than this and a group is not shown: a reader could tell who is in it
-
-
-def suppress_lines(counts: dict, lines: list[list], *, keep: tuple = ()) -> dict:
-    """The counts that may be published: each from 1 to MIN_GROUP - 1 becomes None, and so do enough others that
-    no hidden count can be worked out by subtraction.
-
-    `lines` lists the sets of keys that add up (the cells of a row with the row's total, the totals of the rows
-    with the grand total ...). Whenever exactly one count of a line is hidden, its smallest shown companion
-    (preferring non-zero ones, and never a key in `keep` while another will do) is hidden too, until no line has
-    a lone hidden count. This is the classical cell-suppression heuristic: it stops subtraction within a line
-    and, since lines cross, most two-step sums; it does not claim to stop every linear combination of several
-    published views. A count of 0 describes nobody and is shown.
-    """
-    result = {key: (None if 0 < count < MIN_GROUP else count) for key, count in counts.items()}
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            hidden = [key for key in line if result[key] is None]
-            shown = [key for key in line if result[key] is not None]
-            if len(hidden) == 1 and shown:
-                partner = min(shown, key=lambda key: (key in keep, counts[key] == 0, counts[key], str(key)))
-                result[partner] = None
-                changed = True
-    return result
+MIN_GROUP = 10  # a rate, median or line from fewer stories than this says more about the few than the many
+Z95 = NormalDist().inv_cdf(0.975)  # 1.95996...
+FEWER = f"fewer than {MIN_GROUP} stories"
 
 
-def suppress(counts: dict) -> dict:
-    """`suppress_lines` for one set of counts published beside their total (the total itself is left to the
-    caller, which shows nothing when it is under MIN_GROUP)."""
-    total = object()
-    result = suppress_lines({**counts, total: sum(counts.values())}, [[*counts, total]], keep=(total,))
-    result.pop(total)
-    return result
+def wilson(part: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson's score interval for part/n, as proportions between 0 and 1."""
+    if n <= 0:
+        raise ValueError("an interval needs at least one story")
+    p = part / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def shown_total(count: int) -> int | None:
-    """A group's size, or None when the group is too small to show at all."""
-    return count if count >= MIN_GROUP else None
+@dataclass(frozen=True)
+class Rate:
+    """part of n, as a percentage with its 95% Wilson interval (percentages too)."""
+
+    part: int
+    n: int
+    value: float
+    low: float
+    high: float
 
 
-def shown_share(count: int, total: int | None) -> int | None:
-    """How many of a shown total have some property, when both those who do and those who do not are MIN_GROUP or
-    more ("380 of the 412 who passed used UWorld" also says 32 did not, and that must be a group of 10 too).
-    None of them (0) describes nobody and is shown."""
-    if total is None or 0 < count < MIN_GROUP or total - count < MIN_GROUP:
+def rate(part: int, n: int) -> Rate | None:
+    """part / n with its interval, or None when n is under MIN_GROUP (the count itself is still shown)."""
+    if n < MIN_GROUP:
         return None
-    return count
+    low, high = wilson(part, n)
+    return Rate(part=part, n=n, value=100.0 * part / n, low=100.0 * low, high=100.0 * high)
 
 
 @dataclass(frozen=True)
 class Spread:
-    """Median and quartiles of a group of at least MIN_GROUP values."""
+    """Median, quartiles and the median's 95% interval of a group of at least MIN_GROUP values."""
 
     n: int
     median: float
     q1: float
     q3: float
+    median_low: float
+    median_high: float
 
 
 def spread(histogram: dict[float, int]) -> Spread | None:
-    """Median and quartiles from {value: how many}, the small grouped histogram the database returns.
+    """Median, quartiles and the median's interval from {value: how many}, the grouped histogram the database returns.
 
     Quantiles use the same rule as Python's statistics.quantiles(method="inclusive") (and PostgreSQL's
     percentile_cont): the position (n - 1)·p in the sorted values, interpolated between neighbours.
@@ -79,7 +73,23 @@ def spread(histogram: dict[float, int]) -> Spread | None:
     if n < MIN_GROUP:
         return None
     values = sorted(histogram.items())
-    return Spread(n=n, median=_quantile(values, n, 0.5), q1=_quantile(values, n, 0.25), q3=_quantile(values, n, 0.75))
+    low_rank, high_rank = median_ranks(n)
+    return Spread(n=n, median=_quantile(values, n, 0.5), q1=_quantile(values, n, 0.25),
+                  q3=_quantile(values, n, 0.75), median_low=_nth(values, low_rank - 1),
+                  median_high=_nth(values, high_rank - 1))
+
+
+def median_ranks(n: int) -> tuple[int, int]:
+    """The 1-based ranks (j, n + 1 - j) of the order statistics that bound the median's 95% interval: j is the
+    largest rank with P(Binomial(n, 1/2) < j) <= 2.5%, summed exactly (in logs, so any n is fine)."""
+    j, below = 0, 0.0  # below = P(B < j + 1) once the loop adds P(B = j)
+    while j < n:
+        below += math.exp(math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1) - n * math.log(2))
+        if below > 0.025:
+            break
+        j += 1
+    j = max(j, 1)
+    return j, n + 1 - j
 
 
 def _quantile(values: list[tuple[float, int]], n: int, p: float) -> float:
@@ -99,6 +109,19 @@ def _nth(values: list[tuple[float, int]], index: int) -> float:
     raise IndexError(index)
 
 
+def t_quantile(p: float, df: int) -> float:
+    """Student's t quantile by the Cornish-Fisher expansion (Abramowitz and Stegun 26.7.5): within 0.0001 of the
+    exact value from 8 degrees of freedom on, which every line here has (MIN_GROUP points, n - 2 dof)."""
+    if df < 1:
+        raise ValueError("t needs at least one degree of freedom")
+    z = NormalDist().inv_cdf(p)
+    terms = ((z ** 3 + z) / 4,
+             (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96,
+             (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384,
+             (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / 92160)
+    return z + sum(term / df ** power for power, term in enumerate(terms, start=1))
+
+
 @dataclass(frozen=True)
 class Fit:
     """Least-squares line y = intercept + slope·x, with r and the residual standard deviation (n - 2 dof)."""
@@ -110,14 +133,36 @@ class Fit:
     residual_sd: float
     mean_x: float
     sd_x: float
+    sxx: float  # Σ(x - x̄)²: how far a new x is from the data, for the prediction interval
 
     def predict(self, x: float) -> float:
         return self.intercept + self.slope * x
 
+    def half_width(self, x: float) -> float:
+        """Half the 95% prediction interval for one new candidate whose practice score is x."""
+        t = t_quantile(0.975, self.n - 2)
+        return t * self.residual_sd * math.sqrt(1 + 1 / self.n + (x - self.mean_x) ** 2 / self.sxx)
+
+    @property
+    def typical_half_width(self) -> float:
+        """The prediction interval's half width at the mean practice score: "95% of candidates within ±k"."""
+        return self.half_width(self.mean_x)
+
+    def band(self, x_from: float, x_to: float, steps: int = 24) -> list[tuple[float, float, float]]:
+        """(x, low, high) of the 95% prediction band at steps + 1 points from x_from to x_to (it curves)."""
+        xs = [x_from + (x_to - x_from) * i / steps for i in range(steps + 1)]
+        return [(x, self.predict(x) - self.half_width(x), self.predict(x) + self.half_width(x)) for x in xs]
+
+    @property
+    def r_interval(self) -> tuple[float, float]:
+        """r's 95% interval by Fisher's z transformation."""
+        z, spread_ = math.atanh(max(min(self.r, 0.999999), -0.999999)), Z95 / math.sqrt(self.n - 3)
+        return math.tanh(z - spread_), math.tanh(z + spread_)
+
 
 @dataclass(frozen=True)
 class Sums:
-    """What SQL adds up for a fit: n, Σx, Σy, Σx², Σy², Σxy. Sums of cells add up to the sums of their union."""
+    """What a fit needs: n, Σx, Σy, Σx², Σy², Σxy. Sums add up, and a point can be taken out again (leave one out)."""
 
     n: int = 0
     x: float = 0.0
@@ -126,9 +171,17 @@ class Sums:
     yy: float = 0.0
     xy: float = 0.0
 
+    @classmethod
+    def of(cls, x: float, y: float) -> "Sums":
+        return cls(1, x, y, x * x, y * y, x * y)
+
     def __add__(self, other: "Sums") -> "Sums":
         return Sums(self.n + other.n, self.x + other.x, self.y + other.y, self.xx + other.xx, self.yy + other.yy,
                     self.xy + other.xy)
+
+    def __sub__(self, other: "Sums") -> "Sums":
+        return Sums(self.n - other.n, self.x - other.x, self.y - other.y, self.xx - other.xx, self.yy - other.yy,
+                    self.xy - other.xy)
 
 
 def fit(sums: Sums) -> Fit | None:
@@ -146,11 +199,4 @@ def fit(sums: Sums) -> Fit | None:
     slope = sxy / sxx
     residual = max(syy - slope * sxy, 0.0)
     return Fit(n=n, slope=slope, intercept=(sums.y - slope * sums.x) / n, r=sxy / math.sqrt(sxx * syy),
-               residual_sd=math.sqrt(residual / (n - 2)), mean_x=sums.x / n, sd_x=math.sqrt(sxx / (n - 1)))
-
-
-def rate(part: int | None, whole: int | None) -> float | None:
-    """part / whole as a percentage, when both are shown."""
-    if part is None or not whole:
-        return None
-    return 100.0 * part / whole
+               residual_sd=math.sqrt(residual / (n - 2)), mean_x=sums.x / n, sd_x=math.sqrt(sxx / (n - 1)), sxx=sxx)

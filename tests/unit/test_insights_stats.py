@@ -1,90 +1,11 @@
-"""forum.insights.stats: the small-group rule, medians from histograms, least-squares fits from sums."""
+"""forum.insights.stats: the disclosure rule (a rate from 10 stories, with its Wilson interval), medians and their
+interval from histograms, least-squares fits and their prediction interval from sums."""
 import math
 import statistics
 
 import pytest
 
-from forum.insights.stats import MIN_GROUP, Sums, fit, rate, shown_share, shown_total, spread, suppress, suppress_lines
-
-
-def test_counts_of_ten_or_more_are_shown():
-    assert suppress({"passed": 40, "failed": 12}) == {"passed": 40, "failed": 12}
-
-
-def test_a_count_of_exactly_ten_is_shown():
-    assert suppress({"passed": 40, "failed": 10}) == {"passed": 40, "failed": 10}
-
-
-def test_a_count_under_ten_is_hidden_with_its_smallest_companion():
-    assert suppress({"passed": 40, "failed": 12, "pending": 3}) == {"passed": 40, "failed": None, "pending": None}
-
-
-def test_two_hidden_counts_need_no_companion():
-    assert suppress({"passed": 40, "failed": 4, "pending": 3}) == {"passed": 40, "failed": None, "pending": None}
-
-
-def test_zero_describes_nobody_and_is_shown():
-    assert suppress({"passed": 40, "failed": 15, "pending": 0}) == {"passed": 40, "failed": 15, "pending": 0}
-
-
-def test_a_zero_is_not_chosen_as_the_companion_while_a_real_count_is_there():
-    assert suppress({"passed": 40, "failed": 3, "pending": 0}) == {"passed": None, "failed": None, "pending": 0}
-
-
-@pytest.mark.parametrize("small", range(1, MIN_GROUP))
-def test_no_count_from_one_to_nine_survives(small):
-    result = suppress({"a": small, "b": 50, "c": 70})
-    assert result["a"] is None
-    assert all(v is None or v == 0 or v >= MIN_GROUP for v in result.values())
-
-
-def test_crossing_lines_spread_the_hiding_until_no_line_has_a_lone_hidden_count():
-    # A 2 x 2 table with row and column totals: hiding one cell forces a rectangle of four.
-    counts = {"a1": 3, "a2": 30, "b1": 20, "b2": 40, "a": 33, "b": 60, "1": 23, "2": 70, "all": 93}
-    lines = [["a1", "a2", "a"], ["b1", "b2", "b"], ["a1", "b1", "1"], ["a2", "b2", "2"], ["a", "b", "all"],
-             ["1", "2", "all"]]
-    result = suppress_lines(counts, lines, keep=("all",))
-    assert {k for k, v in result.items() if v is None} == {"a1", "a2", "b1", "b2"}
-    for line in lines:
-        assert sum(result[k] is None for k in line) != 1
-
-
-def test_hiding_a_companion_reopens_the_lines_already_checked():
-    # The first line looks safe until the second hides b; then c must go too, or b = s1 - c.
-    counts = {"a": 3, "b": 20, "c": 50, "s1": 70, "s2": 23}
-    result = suppress_lines(counts, [["b", "c", "s1"], ["a", "b", "s2"]])
-    assert result == {"a": None, "b": None, "c": None, "s1": 70, "s2": 23}
-
-
-@pytest.mark.parametrize("counts", [{"b": 20, "a": 20, "c": 3}, {"a": 20, "b": 20, "c": 3}])
-def test_between_equal_companions_the_first_by_name_is_hidden_whatever_the_order(counts):
-    assert suppress(counts) == {"a": None, "b": 20, "c": None}
-
-
-def test_a_group_keyed_none_is_not_taken_for_the_total():
-    assert suppress({None: 12, "x": 40}) == {None: 12, "x": 40}
-
-
-def test_shown_total_hides_a_group_under_ten():
-    assert shown_total(9) is None
-    assert shown_total(10) == 10
-
-
-def test_a_share_needs_ten_who_did_and_ten_who_did_not():
-    assert shown_share(30, 40) == 30
-    assert shown_share(31, 40) is None  # only 9 did not
-    assert shown_share(9, 40) is None
-    assert shown_share(30, None) is None
-    assert shown_share(0, 40) == 0
-
-
-@pytest.mark.parametrize("count", [1, MIN_GROUP - 1])
-def test_a_share_of_one_to_nine_is_hidden(count):
-    assert shown_share(count, 40) is None
-
-
-def test_a_share_of_exactly_ten_is_shown():
-    assert shown_share(MIN_GROUP, 40) == MIN_GROUP
+from forum.insights.stats import MIN_GROUP, Sums, fit, median_ranks, rate, spread, t_quantile, wilson
 
 
 def expand(histogram):
@@ -163,10 +84,74 @@ def test_no_fit_when_every_y_is_the_same_though_rounding_leaves_a_crumb():
     assert fit(sums_of([(210 + i, 200.1) for i in range(12)])) is None
 
 
-def test_rate_is_the_part_as_a_percentage_of_the_whole():
-    assert rate(30, 40) == 75.0
+# Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3 (Wilson, no
+# continuity correction): published to four decimals.
+@pytest.mark.parametrize(("part", "n", "low", "high"), [
+    (81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718),
+])
+def test_wilson_matches_newcombes_published_intervals(part, n, low, high):
+    assert wilson(part, n) == pytest.approx((low, high), abs=0.00006)
 
 
-@pytest.mark.parametrize(("part", "whole"), [(None, 40), (3, None), (3, 0), (None, None)])
-def test_rate_of_a_hidden_part_or_an_empty_whole_is_not_given(part, whole):
-    assert rate(part, whole) is None
+def test_a_rate_is_the_part_of_ten_or_more_with_its_wilson_interval():
+    r = rate(7, 10)
+    assert (r.part, r.n, r.value) == (7, 10, 70.0)
+    assert (r.low, r.high) == pytest.approx((39.68, 89.22), abs=0.01)  # by hand: (0.7 + z²/20 ± ...) / (1 + z²/10)
+    assert rate(10, 10).high == 100.0 and rate(0, 12).low == 0.0
+
+
+def test_no_rate_from_fewer_than_ten_stories():
+    assert rate(9, MIN_GROUP - 1) is None and rate(0, 0) is None
+    assert rate(9, MIN_GROUP) is not None
+
+
+@pytest.mark.parametrize(("n", "ranks"), [(10, (2, 9)), (20, (6, 15)), (100, (40, 61))])
+def test_median_interval_ranks_match_the_binomial_tables(n, ranks):
+    # Conover's table A3 / any binomial table: P(B < j) <= 2.5% for B ~ Binomial(n, 1/2).
+    assert median_ranks(n) == ranks
+    j, k = ranks
+    below = sum(math.comb(n, i) for i in range(j)) / 2 ** n
+    assert below <= 0.025 < below + math.comb(n, j) / 2 ** n
+    assert k == n + 1 - j
+
+
+def test_a_median_comes_with_the_order_statistics_that_bound_it():
+    s = spread({value: 1 for value in range(1, 21)})  # 1..20
+    assert (s.median, s.median_low, s.median_high) == (10.5, 6, 15)
+
+
+@pytest.mark.parametrize(("df", "value"), [(8, 2.3060), (10, 2.2281), (20, 2.0860), (30, 2.0423), (100, 1.9840),
+                                           (1000, 1.9623)])
+def test_t_quantile_matches_the_t_table(df, value):
+    assert t_quantile(0.975, df) == pytest.approx(value, abs=0.0001)
+
+
+def test_the_prediction_interval_matches_the_textbook_formula():
+    xs = [200, 210, 215, 220, 228, 233, 240, 245, 251, 260, 262, 270]
+    ys = [205, 219, 214, 231, 230, 241, 239, 252, 250, 266, 259, 281]
+    line = fit(sum((Sums.of(x, y) for x, y in zip(xs, ys, strict=True)), Sums()))
+    slope, intercept = statistics.linear_regression(xs, ys)
+    residuals = [y - (intercept + slope * x) for x, y in zip(xs, ys, strict=True)]
+    s = math.sqrt(sum(r * r for r in residuals) / (len(xs) - 2))
+    mean = statistics.fmean(xs)
+    sxx = sum((x - mean) ** 2 for x in xs)
+    expected = 2.2281 * s * math.sqrt(1 + 1 / 12 + (250 - mean) ** 2 / sxx)  # t(0.975, 10) from the table
+    assert line.half_width(250) == pytest.approx(expected, rel=1e-4)
+    assert line.typical_half_width < line.half_width(250) < line.half_width(290)  # wider away from the mean
+    x, low, high = line.band(200, 270, steps=2)[1]
+    assert (x, low, high) == pytest.approx((235, line.predict(235) - line.half_width(235),
+                                            line.predict(235) + line.half_width(235)))
+
+
+def test_r_interval_by_fishers_z():
+    line = fit(sum((Sums.of(x, 2 * x + (3 if x % 2 else -3)) for x in range(10, 40)), Sums()))
+    low, high = line.r_interval
+    z = math.atanh(line.r)
+    assert (low, high) == pytest.approx((math.tanh(z - 1.959964 / math.sqrt(27)), math.tanh(z + 1.959964 / 27 ** .5)))
+    assert low < line.r < high
+
+
+def test_a_point_taken_out_of_the_sums_leaves_the_sums_of_the_others():
+    points = [(x, 3 * x - 5) for x in range(12)]
+    everything = sum((Sums.of(x, y) for x, y in points), Sums())
+    assert everything - Sums.of(*points[4]) == sum((Sums.of(x, y) for x, y in points[:4] + points[5:]), Sums())
