@@ -1,6 +1,6 @@
 """Generated sample stories for `make run`, so /insights has groups of ten and more to show.
 
-The 65 written demo stories read like a forum; they are too few for insights, which hide every group under ten.
+The 65 written demo stories read like a forum; they are too few for insights, which give a rate only from ten.
 These add SAMPLE_STORIES more from SAMPLE_AUTHORS accounts, drawn from a fixed seed (the same every time) and
 kept inside forum/exam.py's rules: scores only where the exam reported one, at or above the month's passing
 standard for a pass and below it for a fail, practice scores in the weeks before the exam, on the scale each

@@ -1,10 +1,12 @@
 """What the stories say, counted by the database: `compute(step, background, year)` is the one entry point.
 
-Five GROUP BY queries whatever the number of stories, each returning at most a few hundred rows (a count per year,
-background and outcome; per resource and outcome; per prep week and outcome; per year and score; per practice cell).
-Medians come from those small histograms, the least-squares fits from sums the database adds up. Every figure
-passes the small-group rule in forum.insights.stats before it is stored in the result, so whatever shows an
-Insights (page, panel, CSV) cannot show a group of fewer than MIN_GROUP stories.
+Six queries whatever the number of stories: five GROUP BYs returning at most a few hundred rows (a count per year,
+background and outcome; per resource and outcome; per prep week and outcome; per year and score; the years and
+backgrounds that have stories, for the filter) and one row per story and self-assessment in the practice window.
+Medians come from the small histograms, least-squares lines from sums over the practice rows. Every count is kept;
+rates, medians and lines come from forum.insights.stats, which gives None for a group under MIN_GROUP, so whatever
+shows an Insights (page, panel, CSV, API, predictor) has an interval beside each figure or the words "fewer than
+10 stories" instead.
 
 Only published stories count: deleted and removed ones never do. The result depends only on the arguments and the
 database (and the current year, for "the last three exam years"), so it can be memoised as a whole.
@@ -15,7 +17,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from .. import caching, exam
+from .. import caching, exam, scales
 from ..extensions import db
 from ..jobs import job
 from ..models import BACKGROUNDS, PracticeScore, Resource, Story, StoryResource, utcnow
@@ -25,25 +27,27 @@ OUTCOME_KEYS = ("passed", "failed", "pending")
 NO_BACKGROUND = "none"
 BACKGROUND_LABELS = {**BACKGROUNDS, NO_BACKGROUND: "Not given"}
 SCORE_BIN = 10  # score distribution in 10-point bins (230-239): fine enough to see a shape, coarse enough to fill
-PRACTICE_BIN = 10  # practice-vs-real cells are 10 points (or 10 percent) square: a readable table per form
 PRACTICE_YEARS = 3  # the scatter uses the last three exam years: scales and passing standards drift
 TOP_RESOURCES = 12  # rows in the resources chart; the CSV and table hold the same
+MAX_POINTS = 800  # stories drawn per scatter; past that an even sample is drawn (the line is fitted to all)
+EXAM_DAY = 15  # stories give the exam month, not the day: days before the exam are counted to the 15th
+LAST_NBME_PREFIX = "nbme-cbssa-"  # Step 1's NBME forms; the last one taken is the pass-rate calibration's x
+BAND_WIDTH = 10  # Step 1 pass rate by last NBME percent: 10-point bands (5 would leave most bands under 10),
+BAND_FLOOR, BAND_CEILING = 40, 80  # with everything below 50 in one band and everything from 80 in another
 
 
 @dataclass(frozen=True)
 class Outcomes:
-    """How many stories, and how they ended; None where the small-group rule hides a count."""
+    """How many stories, and how they ended (every count is shown)."""
 
-    total: int | None
-    passed: int | None = None
-    failed: int | None = None
-    pending: int | None = None
+    total: int
+    passed: int = 0
+    failed: int = 0
+    pending: int = 0
 
     @property
-    def pass_rate(self) -> float | None:
-        """Passed among those with a result, when both counts are shown."""
-        if self.passed is None or self.failed is None:
-            return None
+    def pass_rate(self) -> stats.Rate | None:
+        """Passed among those with a result, with its interval; None under MIN_GROUP results."""
         return stats.rate(self.passed, self.passed + self.failed)
 
 
@@ -60,19 +64,20 @@ class ResourceRow:
 
     slug: str
     name: str
-    passed: int | None
-    failed: int | None
+    passed: int
+    failed: int
 
     @property
-    def total(self) -> int | None:
-        return None if self.passed is None or self.failed is None else self.passed + self.failed
+    def total(self) -> int:
+        return self.passed + self.failed
 
 
 @dataclass(frozen=True)
 class PrepRow:
     group: str  # all | passed | failed
     label: str
-    spread: stats.Spread
+    n: int
+    spread: stats.Spread | None
 
 
 @dataclass(frozen=True)
@@ -83,28 +88,54 @@ class ScoreBin:
 
 
 @dataclass(frozen=True)
-class Cell:
-    """A square of the practice-vs-real scatter holding `count` stories (never fewer than MIN_GROUP)."""
+class Point:
+    """One story on a practice scatter: its practice score, its real score (None for a pass/fail exam)."""
 
-    x_low: float
-    y_low: int
-    count: int
+    x: float
+    y: int | None
+    story_id: int
+    outcome: str
 
 
 @dataclass(frozen=True)
 class PracticeFit:
+    """One self-assessment (on one scale) against the real result: the calibration a prediction uses.
+
+    n counts the stories with both a practice and a real score (the line's points); fit is None under MIN_GROUP.
+    days: days between the practice test and the exam, over the same stories. points: the stories to draw (all of
+    them up to MAX_POINTS, else an even sample; `sampled` says so).
+    """
+
     slug: str
     name: str
     scale: str  # three_digit | percent
-    fit: stats.Fit
-    cells: tuple[Cell, ...]
+    n: int
+    fit: stats.Fit | None
+    days: stats.Spread | None
+    points: tuple[Point, ...]
+    sampled: bool = False
+
+
+@dataclass(frozen=True)
+class PassBand:
+    """Step 1: stories whose last NBME form before the exam scored in [low, high] percent, and how many passed."""
+
+    low: int
+    high: int
+    label: str
+    n: int
+    passed: int
+
+    @property
+    def rate(self) -> stats.Rate | None:
+        return stats.rate(self.passed, self.n)
 
 
 @dataclass(frozen=True)
 class YearRow:
     year: int
     outcomes: Outcomes
-    median_score: float | None
+    scores: stats.Spread | None
 
 
 @dataclass(frozen=True)
@@ -113,20 +144,25 @@ class Insights:
     background: str
     year: int | None
     outcomes: Outcomes
+    verified: bool = False
     by_background: tuple[BackgroundRow, ...] = ()
     resources: tuple[ResourceRow, ...] = ()
     prep: tuple[PrepRow, ...] = ()
     scored: bool = False  # whether any exam in the selection reported a 3-digit score
     scores: stats.Spread | None = None
+    scored_n: int = 0  # stories that gave a 3-digit score
     score_bins: tuple[ScoreBin, ...] = ()
     practice_years: tuple[int, int] | None = None
     practice: tuple[PracticeFit, ...] = ()
+    pass_bands: tuple[PassBand, ...] = ()
     trend: tuple[YearRow, ...] = ()
+    years: tuple[int, ...] = ()  # exam years with stories of this step: what the filter offers
+    backgrounds: tuple[str, ...] = ()  # backgrounds with stories of this step
 
     @property
     def shown(self) -> bool:
-        """False when the selection holds fewer than MIN_GROUP stories: then nothing else is filled in."""
-        return self.outcomes.total is not None
+        """Whether there is anything to show: every count is shown, so only an empty selection has nothing."""
+        return self.outcomes.total > 0
 
     def resource(self, slug: str) -> ResourceRow | None:
         return next((row for row in self.resources if row.slug == slug), None)
@@ -134,69 +170,89 @@ class Insights:
     def practice_fit(self, slug: str) -> PracticeFit | None:
         return next((row for row in self.practice if row.slug == slug), None)
 
+    @property
+    def calibrated(self) -> tuple[PracticeFit, ...]:
+        """The self-assessments with a line (MIN_GROUP or more stories gave both scores)."""
+        return tuple(row for row in self.practice if row.fit is not None)
 
-def compute(step: str, background: str = "", year: int | None = None, *, today: date | None = None) -> Insights:
-    """Everything /insights, the step panels and the resource panels show for one selection, in five queries,
-    kept until a story is published, edited or removed (the insights scope; votes and comments change nothing
-    here) or the cache lifetime, and then refreshed by a job while readers get the previous figures (the key
-    holds the date: the practice window follows it).
 
-    `background` is a key of BACKGROUNDS or "" for all; `year` an exam year or None for all. The caller validates
-    them.
+def compute(step: str, background: str = "", year: int | None = None, *, verified: bool = False,
+            today: date | None = None) -> Insights:
+    """Everything /insights, the step and resource panels, the API and the predictor show for one selection, in six
+    queries, kept until a story is published, edited or removed (the insights scope; votes and comments change
+    nothing here) or the cache lifetime, and then refreshed by a job while readers get the previous figures (the
+    key holds the date: the practice window follows it).
+
+    `background` is a key of BACKGROUNDS or "" for all; `year` an exam year or None for all; `verified` keeps only
+    stories whose outcome a moderator verified. The caller validates them.
     """
     day = (today or utcnow().date()).isoformat()
-    return caching.memoize("insights", _compute_on, step, background, year, day, scopes=(caching.INSIGHTS,),
-                           refresh_later=refresh)
+    return caching.memoize("insights", _compute_on, step, background, year, verified, day,
+                           scopes=(caching.INSIGHTS,), refresh_later=refresh)
 
 
 @job
-def refresh(step: str, background: str, year: int | None, day: str) -> None:
+def refresh(step: str, background: str, year: int | None, verified: bool, day: str) -> None:
     """After a story is published, edited or removed, the first reader gets the aggregates from before it, and
     this job computes the new ones (forum.caching.memoize)."""
-    caching.remember("insights", _compute_on, step, background, year, day, scopes=(caching.INSIGHTS,))
+    caching.remember("insights", _compute_on, step, background, year, verified, day, scopes=(caching.INSIGHTS,))
 
 
-def _compute_on(step: str, background: str, year: int | None, day: str) -> Insights:
-    return _compute(step, background, year, date.fromisoformat(day))
+def _compute_on(step: str, background: str, year: int | None, verified: bool, day: str) -> Insights:
+    return _compute(step, background, year, date.fromisoformat(day), verified=verified)
 
 
-def _compute(step: str, background: str, year: int | None, today: date) -> Insights:
+def _compute(step: str, background: str, year: int | None, today: date, *, verified: bool = False) -> Insights:
     if step not in exam.STEPS:
         raise ValueError(f"unknown step {step!r}")
-    where = _selection(step, background, year)
+    where = _selection(step, background, year, verified)
     scored_where = [*where, *_scored(step), Story.score.is_not(None)]
-    window = (year, year) if year else (today.year - PRACTICE_YEARS + 1, today.year)
-    # Every query runs even when the selection turns out too small, so a page costs the same number of queries
+    window = practice_window(step, year, today)
+    # Every query runs even when the selection turns out empty, so a page costs the same number of queries
     # whatever the data (and a test can hold it to that).
     counts = _outcome_counts(where)
     score_counts = _score_counts(scored_where)
     used = _resource_counts(where)
     prep = _prep(where)
-    practice = _practice(scored_where, window)
-    if stats.shown_total(sum(counts.values())) is None:
-        return Insights(step=step, background=background, year=year, outcomes=Outcomes(total=None))
+    rows = practice_rows(where, window)
+    years, backgrounds = _available(_selection(step, "", None, verified))
     overall, by_background, trend = _outcome_tables(counts)
     by_score = _sum_by(score_counts, lambda key: key[1])
     return Insights(
-        step=step, background=background, year=year, outcomes=overall, by_background=by_background,
-        resources=_resources(used, overall),
-        prep=prep,
+        step=step, background=background, year=year, verified=verified, outcomes=overall,
+        by_background=by_background, resources=_resources(used), prep=prep,
         scored=_reports_scores(step, year),
-        scores=stats.spread(by_score),
+        scores=stats.spread(by_score), scored_n=sum(by_score.values()),
         score_bins=_score_bins(by_score),
         practice_years=window,
-        practice=practice,
-        trend=_with_median_scores(trend, score_counts),
+        practice=calibrate(rows),
+        pass_bands=pass_bands(rows) if step == "step1" else (),
+        trend=_with_scores(trend, score_counts),
+        years=years, backgrounds=backgrounds,
     )
 
 
-def _selection(step: str, background: str, year: int | None) -> list:
+def practice_window(step: str, year: int | None, today: date) -> tuple[int, int]:
+    """The exam years whose practice scores are calibrated: the chosen year, else the last PRACTICE_YEARS (forms,
+    scales and standards drift), except that pass/fail Step 1 takes its whole era, from the first pass/fail exam
+    year on: one regime (percent forms, a pass or a fail), and each story counts once, in one band."""
+    if year:
+        return year, year
+    first = today.year - PRACTICE_YEARS + 1
+    if step == "step1":
+        first = min(first, exam.STEP1_PASS_FAIL_FROM.year)
+    return first, today.year
+
+
+def _selection(step: str, background: str, year: int | None, verified: bool = False) -> list:
     """The WHERE clause of every query: published stories of the step, narrowed by the filters."""
     where = [Story.status == "published", Story.step == step]
     if background:
         where.append(Story.background == background)
     if year:
         where += [Story.exam_month >= date(year, 1, 1), Story.exam_month < date(year + 1, 1, 1)]
+    if verified:
+        where.append(Story.verified_at.is_not(None))
     return where
 
 
@@ -230,6 +286,15 @@ def _outcome_counts(where: list) -> dict[tuple[int, str, str], int]:
     return {(int(y), b, o): n for y, b, o, n in db.session.execute(query)}
 
 
+def _available(step_where: list) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The exam years and the backgrounds of the step that have stories: what the filter offers (for the step, not
+    the chosen background, so changing one select never strands the other)."""
+    query = sa.select(_YEAR, Story.background).where(*step_where).group_by(_YEAR, Story.background)
+    rows = db.session.execute(query).all()
+    return (tuple(sorted({int(y) for y, _ in rows}, reverse=True)),
+            tuple(key for key in BACKGROUNDS if any(b == key for _, b in rows)))
+
+
 def _score_counts(where: list) -> dict[tuple[int, int], int]:
     """{(exam year, score): stories}: the distribution, its median and the yearly medians in one query."""
     query = sa.select(_YEAR, Story.score, sa.func.count()).where(*where).group_by(_YEAR, Story.score)
@@ -244,37 +309,17 @@ def _sum_by(counts: dict, key) -> dict:
 
 
 def _outcome_tables(counts: dict) -> tuple[Outcomes, tuple[BackgroundRow, ...], tuple[YearRow, ...]]:
-    """The overall outcomes, the outcomes by background and by exam year, suppressed together.
+    """The overall outcomes, the outcomes by background and by exam year: every count, none hidden."""
+    def outcomes(keep) -> Outcomes:
+        by = {o: sum(n for key, n in counts.items() if keep(key) and key[2] == o) for o in OUTCOME_KEYS}
+        return Outcomes(total=sum(by.values()), **by)
 
-    The three share totals (the background rows and the year rows both add up to the overall outcomes), so one
-    run of the small-group rule sees every line that adds up, and no view can be subtracted from another.
-    """
     backgrounds = [key for key in BACKGROUND_LABELS if any(k[1] == key for k in counts)]
     years = sorted({key[0] for key in counts})
-    values: dict[tuple, int] = defaultdict(int)
-    for (year, background, outcome), n in counts.items():
-        for prefix in (("all",), ("bg", background), ("yr", year)):
-            values[prefix] += n
-            values[(*prefix, outcome)] += n
-    for prefix in [("all",), *[("bg", b) for b in backgrounds], *[("yr", y) for y in years]]:
-        for outcome in OUTCOME_KEYS:
-            values[prefix + (outcome,)] += 0  # an outcome nobody had is a 0, and 0 is part of the sum
-    lines = []
-    for kind, keys in (("bg", backgrounds), ("yr", years)):
-        lines += [[(kind, key, o) for o in OUTCOME_KEYS] + [(kind, key)] for key in keys]
-        lines += [[(kind, key, o) for key in keys] + [("all", o)] for o in OUTCOME_KEYS]
-        lines.append([(kind, key) for key in keys] + [("all",)])
-    lines.append([("all", o) for o in OUTCOME_KEYS] + [("all",)])
-    shown = stats.suppress_lines(dict(values), lines, keep=(("all",),))
-
-    def outcomes(prefix: tuple) -> Outcomes:
-        return Outcomes(total=shown[prefix], **{o: shown[prefix + (o,)] for o in OUTCOME_KEYS})
-
-    by_background = tuple(BackgroundRow(background=b, label=BACKGROUND_LABELS[b], outcomes=outcomes(("bg", b)))
-                          for b in backgrounds if shown[("bg", b)])
-    trend = tuple(YearRow(year=y, outcomes=outcomes(("yr", y)), median_score=None) for y in years
-                  if shown[("yr", y)])
-    return outcomes(("all",)), by_background, trend
+    by_background = tuple(BackgroundRow(background=b, label=BACKGROUND_LABELS[b],
+                                        outcomes=outcomes(lambda key, b=b: key[1] == b)) for b in backgrounds)
+    trend = tuple(YearRow(year=y, outcomes=outcomes(lambda key, y=y: key[0] == y), scores=None) for y in years)
+    return outcomes(lambda key: True), by_background, trend
 
 
 def _resource_counts(where: list) -> dict[tuple[str, str], dict[str, int]]:
@@ -290,96 +335,132 @@ def _resource_counts(where: list) -> dict[tuple[str, str], dict[str, int]]:
     return used
 
 
-def _resources(used: dict[tuple[str, str], dict[str, int]], overall: Outcomes) -> tuple[ResourceRow, ...]:
-    """Resource rows, most used by those who passed first.
-
-    The denominators are the overall passed and failed counts as published (None when hidden), and a share is shown
-    only when those who used the resource and those who did not are both groups of MIN_GROUP or more.
-    """
-    rows = []
-    for (slug, name), n in used.items():
-        row = ResourceRow(slug=slug, name=name, passed=stats.shown_share(n.get("passed", 0), overall.passed),
-                          failed=stats.shown_share(n.get("failed", 0), overall.failed))
-        if row.passed is not None or row.failed is not None:
-            rows.append(row)
-    rows.sort(key=lambda row: (-(row.passed or 0), -(row.failed or 0), row.name))
+def _resources(used: dict[tuple[str, str], dict[str, int]]) -> tuple[ResourceRow, ...]:
+    """Resource rows, most used by those who passed first (the shares are taken of the overall passed and failed)."""
+    rows = [ResourceRow(slug=slug, name=name, passed=n.get("passed", 0), failed=n.get("failed", 0))
+            for (slug, name), n in used.items()]
+    rows.sort(key=lambda row: (-row.passed, -row.failed, row.name))
     return tuple(rows)
 
 
 def _prep(where: list) -> tuple[PrepRow, ...]:
-    """Median weeks of preparation (with quartiles) for all stories that gave them, and by outcome."""
+    """Weeks of preparation for all stories that gave them, and by outcome: the count, and the median with its
+    interval and the quartiles for a group of MIN_GROUP or more."""
     query = (sa.select(Story.outcome, Story.prep_weeks, sa.func.count())
              .where(*where, Story.prep_weeks.is_not(None)).group_by(Story.outcome, Story.prep_weeks))
     histograms: dict[str, dict[int, int]] = {group: defaultdict(int) for group in ("all", *OUTCOME_KEYS)}
     for outcome, weeks, n in db.session.execute(query):
         histograms["all"][weeks] += n
         histograms[outcome][weeks] += n
-    sizes = stats.suppress_lines({group: sum(h.values()) for group, h in histograms.items()},
-                                 [["all", *OUTCOME_KEYS]], keep=("all",))
     labels = {"all": "All stories", "passed": "Passed", "failed": "Failed"}
-    return tuple(PrepRow(group=group, label=label, spread=stats.spread(histograms[group]))
-                 for group, label in labels.items() if sizes[group] and sizes[group] >= stats.MIN_GROUP)
+    return tuple(PrepRow(group=group, label=label, n=sum(histograms[group].values()),
+                         spread=stats.spread(histograms[group]))
+                 for group, label in labels.items() if histograms[group])
 
 
 def _score_bins(by_score: dict[int, int]) -> tuple[ScoreBin, ...]:
-    """The score distribution in SCORE_BIN-point bins, published with its n: suppressed as one line."""
+    """The score distribution in SCORE_BIN-point bins: every count."""
     bins = _sum_by(by_score, lambda score: score // SCORE_BIN * SCORE_BIN)
-    total = sum(bins.values())
-    if total < stats.MIN_GROUP:
-        return ()
-    shown = stats.suppress(bins)
-    return tuple(ScoreBin(low=low, high=low + SCORE_BIN - 1, count=n) for low, n in sorted(shown.items())
-                 if n is not None)
+    return tuple(ScoreBin(low=low, high=low + SCORE_BIN - 1, count=n) for low, n in sorted(bins.items()))
 
 
-def _with_median_scores(trend: tuple[YearRow, ...], score_counts: dict) -> tuple[YearRow, ...]:
-    """Each shown year gets the median of its reported scores, when at least MIN_GROUP stories gave one."""
-    rows = []
-    for row in trend:
-        scores = stats.spread({s: n for (y, s), n in score_counts.items() if y == row.year})
-        rows.append(YearRow(year=row.year, outcomes=row.outcomes, median_score=scores.median if scores else None))
-    return tuple(rows)
+def _with_scores(trend: tuple[YearRow, ...], score_counts: dict) -> tuple[YearRow, ...]:
+    """Each year gets the median of its reported scores (None under MIN_GROUP)."""
+    return tuple(YearRow(year=row.year, outcomes=row.outcomes,
+                         scores=stats.spread({s: n for (y, s), n in score_counts.items() if y == row.year}))
+                 for row in trend)
 
 
-def _practice(scored_where: list, window: tuple[int, int]) -> tuple[PracticeFit, ...]:
-    """Each self-assessment's practice score against the real score, in the exam years of the window.
+@dataclass(frozen=True)
+class PracticeRow:
+    """One story's latest result on one self-assessment, with the story's real result: a calibration's raw data."""
 
-    A story that took a form twice counts once, with its latest result (the one nearest the exam). The database
-    groups the points into PRACTICE_BIN-square cells and sums each cell's x, y, x², y², xy, so the exact fit over all
-    points comes from the cells, and only cells of MIN_GROUP or more stories are drawn.
-    """
+    story_id: int
+    slug: str
+    name: str
+    scale: str
+    x: float
+    taken_on: date
+    exam_month: date
+    score: int | None
+    outcome: str
+    background: str | None
+
+    @property
+    def days_before(self) -> int:
+        return max((self.exam_month.replace(day=EXAM_DAY) - self.taken_on).days, 0)
+
+
+def practice_rows(where: list, window: tuple[int, int]) -> list[PracticeRow]:
+    """Each story's latest score on each self-assessment (the one nearest the exam), for stories of the selection
+    with exams in the window, in one query. A form taken twice counts once."""
     first, last = window
-    latest = (sa.select(PracticeScore.resource_id, PracticeScore.scale, PracticeScore.score.label("x"),
-                        sa.cast(Story.score, sa.Float).label("y"),
+    latest = (sa.select(PracticeScore.story_id, PracticeScore.resource_id, PracticeScore.scale,
+                        PracticeScore.score, PracticeScore.taken_on,
                         sa.func.row_number().over(partition_by=(PracticeScore.story_id, PracticeScore.resource_id),
                                                   order_by=(PracticeScore.taken_on.desc(), PracticeScore.id.desc()))
                         .label("nth"))
               .join(Story, Story.id == PracticeScore.story_id)
-              .where(*scored_where, Story.exam_month >= date(first, 1, 1), Story.exam_month < date(last + 1, 1, 1))
+              .where(*where, Story.exam_month >= date(first, 1, 1), Story.exam_month < date(last + 1, 1, 1))
               .subquery())
-    # Scores are whole points or tenths of a percent: round to tenths, then integer division, on both backends.
-    x_cell = sa.cast(sa.func.round(latest.c.x * 10), sa.Integer) // (PRACTICE_BIN * 10)
-    y_cell = sa.cast(latest.c.y, sa.Integer) // PRACTICE_BIN
-    # One fit per assessment and scale: a Step 1 NBME form reported 3-digit scores, then percents (forum.scales).
-    query = (sa.select(Resource.slug, Resource.name, latest.c.scale, x_cell, y_cell, sa.func.count(),
-                       sa.func.sum(latest.c.x), sa.func.sum(latest.c.y), sa.func.sum(latest.c.x * latest.c.x),
-                       sa.func.sum(latest.c.y * latest.c.y), sa.func.sum(latest.c.x * latest.c.y))
-             .join(Resource, Resource.id == latest.c.resource_id)
-             .where(latest.c.nth == 1)
-             .group_by(Resource.id, Resource.slug, Resource.name, latest.c.scale, x_cell, y_cell))
-    sums: dict[tuple, stats.Sums] = defaultdict(stats.Sums)
-    cells: dict[tuple, dict[tuple[float, int], int]] = defaultdict(dict)
-    for slug, name, scale, x, y, n, sx, sy, sxx, syy, sxy in db.session.execute(query):
-        key = (slug, name, scale or "three_digit")
-        sums[key] += stats.Sums(n, sx, sy, sxx, syy, sxy)
-        cells[key][(x * PRACTICE_BIN, y * PRACTICE_BIN)] = n
-    rows = []
-    for (slug, name, scale), total in sums.items():
-        line = stats.fit(total)
-        if line is not None:
-            shown = stats.suppress(cells[(slug, name, scale)])
-            rows.append(PracticeFit(slug=slug, name=name, scale=scale, fit=line,
-                                    cells=tuple(Cell(x_low=x, y_low=y, count=n)
-                                                for (x, y), n in sorted(shown.items()) if n is not None)))
-    rows.sort(key=lambda row: (-row.fit.n, row.name))
-    return tuple(rows)
+    query = (sa.select(latest.c.story_id, Resource.slug, Resource.name, latest.c.scale, latest.c.score,
+                       latest.c.taken_on, Story.exam_month, Story.score, Story.outcome, Story.background)
+             .join(Resource, Resource.id == latest.c.resource_id).join(Story, Story.id == latest.c.story_id)
+             .where(latest.c.nth == 1).order_by(latest.c.story_id, Resource.slug))
+    return [PracticeRow(story_id=sid, slug=slug, name=name, scale=scale or scales.THREE_DIGIT, x=float(x),
+                        taken_on=taken_on, exam_month=month, score=score, outcome=outcome, background=background)
+            for sid, slug, name, scale, x, taken_on, month, score, outcome, background in db.session.execute(query)]
+
+
+def calibrate(rows: list[PracticeRow]) -> tuple[PracticeFit, ...]:
+    """Per self-assessment and scale: the least-squares line of the real score on the practice score over the
+    stories that gave both, the days between test and exam, and the points to draw. Forms seen only on pass/fail
+    exams are listed too (n = 0, no line): their calibration is the pass-rate bands."""
+    groups: dict[tuple[str, str, str], list[PracticeRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.slug, row.name, row.scale)].append(row)
+    result = []
+    for (slug, name, scale), members in groups.items():
+        scored = [row for row in members if row.score is not None]
+        sums = sum((stats.Sums.of(row.x, row.score) for row in scored), stats.Sums())
+        days: dict[int, int] = defaultdict(int)
+        for row in scored or members:
+            days[row.days_before] += 1
+        drawn = members if len(members) <= MAX_POINTS else members[::-(-len(members) // MAX_POINTS)]
+        result.append(PracticeFit(slug=slug, name=name, scale=scale, n=len(scored), fit=stats.fit(sums),
+                                  days=stats.spread(days), sampled=len(drawn) < len(members),
+                                  points=tuple(Point(x=row.x, y=row.score, story_id=row.story_id,
+                                                     outcome=row.outcome) for row in drawn)))
+    result.sort(key=lambda row: (-row.n, -len(row.points), row.name))
+    return tuple(result)
+
+
+def last_nbme(rows: list[PracticeRow]) -> dict[int, PracticeRow]:
+    """{story id: its last NBME form (percent correct) before the exam}, for stories with a result."""
+    last: dict[int, PracticeRow] = {}
+    for row in rows:
+        if row.slug.startswith(LAST_NBME_PREFIX) and row.scale == scales.PERCENT and row.outcome != "pending":
+            if row.story_id not in last or row.taken_on > last[row.story_id].taken_on:
+                last[row.story_id] = row
+    return last
+
+
+def band_of(percent: float) -> tuple[int, int, str]:
+    """The pass-rate band a last-NBME percent falls in: (low, high, label)."""
+    low = min(max(int(percent // BAND_WIDTH * BAND_WIDTH), BAND_FLOOR), BAND_CEILING)
+    if low == BAND_FLOOR:
+        return 0, BAND_FLOOR + BAND_WIDTH - 1, f"below {BAND_FLOOR + BAND_WIDTH}%"
+    if low == BAND_CEILING:
+        return BAND_CEILING, 100, f"{BAND_CEILING}% or more"
+    return low, low + BAND_WIDTH - 1, f"{low}–{low + BAND_WIDTH - 1}%"
+
+
+def pass_bands(rows: list[PracticeRow]) -> tuple[PassBand, ...]:
+    """Step 1: the pass rate among stories by the band of their last NBME percent before the exam."""
+    counts: dict[tuple[int, int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for row in last_nbme(rows).values():
+        tally = counts[band_of(row.x)]
+        tally[0] += 1
+        tally[1] += row.outcome == "passed"
+    return tuple(PassBand(low=low, high=high, label=label, n=n, passed=passed)
+                 for (low, high, label), (n, passed) in sorted(counts.items()))

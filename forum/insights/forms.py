@@ -46,6 +46,16 @@ class InsightsFilter(Form):
         """(step, background, year) for forum.insights.data.compute; only after validate() passed."""
         return self.step.data, self.background.data, int(self.year.data) if self.year.data else None
 
+    def offer(self, years: tuple[int, ...], backgrounds: tuple[str, ...]) -> None:
+        """After validation: the selects offer only what has stories (and keep what is chosen), so no option on
+        the page leads to an empty one. Any year from FIRST_YEAR on still validates: a shared link stays good."""
+        offered_years = {*years, *([int(self.year.data)] if self.year.data else [])}
+        offered_backgrounds = {*backgrounds, self.background.data}
+        self.year.choices = [SelectChoice("", "Every year")] + [
+            SelectChoice(str(year), str(year)) for year in sorted(offered_years, reverse=True)]
+        self.background.choices = [SelectChoice("", "Every background")] + [
+            SelectChoice(key, label) for key, label in BACKGROUNDS.items() if key in offered_backgrounds]
+
     def query_args(self) -> dict:
         return {key: value for key, value in (("step", self.step.data), ("background", self.background.data),
                                               ("year", self.year.data)) if value}

@@ -34,7 +34,7 @@ def resource_panel(slug: str, step_codes: list[str]) -> Panel:
         if usage:
             shown.append(usage)
         fit = ins.practice_fit(slug)
-        if fit:
+        if fit and fit.fit:
             shown.append(figures.practice_figure(ins, fit))
     return Panel(heading="What the stories say", figures=tuple(shown),
                  more_args={"step": step_codes[0]} if step_codes else {})

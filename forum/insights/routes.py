@@ -14,7 +14,7 @@ PARAMS = ("step", "background", "year", "assessment")  # InsightsFilter's fields
 
 @bp.app_template_filter("insight_value")
 def insight_value(value) -> str:
-    """A table cell of a figure: hidden counts say so in words."""
+    """A table cell of a figure: a figure from fewer than 10 stories says so in words."""
     return figures.show(value)
 
 
@@ -40,6 +40,7 @@ def index():
         return render_template("insights/index.html", form=form, ins=None, figures=[], steps=exam.STEPS,
                                caveat=figures.CAVEAT), 400
     ins = data.compute(*form.selection)
+    form.offer(ins.years, ins.backgrounds)
     return render_template("insights/index.html", form=form, ins=ins,
                            figures=figures.page_figures(ins, form.assessment.data or ""), steps=exam.STEPS,
                            caveat=figures.CAVEAT, selection=figures.selection_label(ins))

@@ -1,4 +1,5 @@
-"""/insights, its CSV and the panels: figures equal hand counts on a fixed dataset, small groups never show.
+"""/insights, its CSV and the panels: figures equal hand counts on a fixed dataset; every count is shown, and a
+rate or median only for 10 or more stories, with its interval.
 
 The fixed dataset (Step 2 CK, every outcome known):
 - IMG, exams last year: 20 passed (scores 230-249, 4 weeks, UWorld, UWSA 2), 10 failed (200-209, 10 weeks, UWorld)
@@ -71,15 +72,17 @@ def test_outcomes_equal_the_hand_counts(dataset):
     assert set(rows) == {"IMG", "US MD"}
     assert (rows["IMG"].total, rows["IMG"].passed, rows["IMG"].failed, rows["IMG"].pending) == (30, 20, 10, 0)
     assert (rows["US MD"].total, rows["US MD"].passed, rows["US MD"].failed) == (25, 15, 10)
-    assert round(rows["IMG"].pass_rate) == 67 and rows["US MD"].pass_rate == 60
+    assert round(rows["IMG"].pass_rate.value) == 67 and rows["US MD"].pass_rate.value == 60
+    assert (rows["US MD"].pass_rate.part, rows["US MD"].pass_rate.n) == (15, 25)
+    assert ins.outcomes.pass_rate.low < 100 * 35 / 55 < ins.outcomes.pass_rate.high
 
 
 def test_resources_by_outcome_equal_the_hand_counts(dataset):
     ins = data.compute("step2ck")
     uworld, amboss = ins.resource("uworld-ck"), ins.resource("amboss")
-    assert (uworld.passed, uworld.failed) == (25, 10)  # 35 - 25 and 20 - 10 did not: both 10 or more
-    assert (amboss.passed, amboss.failed) == (10, None)  # 5 who failed used it: hidden
-    assert (ins.resource("uwsa-2").passed, ins.resource("uwsa-2").failed) == (20, 0)  # 0 describes nobody
+    assert (uworld.passed, uworld.failed) == (25, 10)
+    assert (amboss.passed, amboss.failed) == (10, 5)  # every count is shown, small ones too
+    assert (ins.resource("uwsa-2").passed, ins.resource("uwsa-2").failed) == (20, 0)
 
 
 def test_prep_medians_and_quartiles_equal_the_hand_figures(dataset):
@@ -87,6 +90,8 @@ def test_prep_medians_and_quartiles_equal_the_hand_figures(dataset):
     assert (prep["all"].n, prep["all"].median, prep["all"].q1, prep["all"].q3) == (55, 6, 4, 8)
     assert (prep["passed"].n, prep["passed"].median, prep["passed"].q1, prep["passed"].q3) == (35, 4, 4, 6)
     assert (prep["failed"].n, prep["failed"].median, prep["failed"].q1, prep["failed"].q3) == (20, 9, 8, 10)
+    # The median's interval: order statistics 6 and 15 of the 20 (10, 10, 10, 10, 10, 8 x 10): 8 to 10.
+    assert (prep["failed"].median_low, prep["failed"].median_high) == (8, 10)
 
 
 def test_score_distribution_equals_the_hand_figures(dataset):
@@ -99,9 +104,9 @@ def test_score_distribution_equals_the_hand_figures(dataset):
 def test_trend_by_exam_year_equals_the_hand_figures(dataset):
     trend = {row.year: row for row in data.compute("step2ck").trend}
     assert sorted(trend) == [TWO_YEARS_AGO, LAST_YEAR]
-    assert (trend[LAST_YEAR].outcomes.total, trend[LAST_YEAR].outcomes.passed, trend[LAST_YEAR].median_score) == \
+    assert (trend[LAST_YEAR].outcomes.total, trend[LAST_YEAR].outcomes.passed, trend[LAST_YEAR].scores.median) == \
         (30, 20, 234.5)
-    assert (trend[TWO_YEARS_AGO].outcomes.failed, trend[TWO_YEARS_AGO].median_score) == (10, 250)
+    assert (trend[TWO_YEARS_AGO].outcomes.failed, trend[TWO_YEARS_AGO].scores.median) == (10, 250)
 
 
 def test_practice_fit_uses_the_latest_score_per_story_and_equals_least_squares(dataset):
@@ -114,13 +119,15 @@ def test_practice_fit_uses_the_latest_score_per_story_and_equals_least_squares(d
     assert row.fit.r == pytest.approx(statistics.correlation(xs, ys))
     residuals = [y - (intercept + slope * x) for x, y in dataset["points"]]
     assert row.fit.residual_sd == pytest.approx((sum(r * r for r in residuals) / 18) ** 0.5)
-    # Cells: (220-229, 230-239) holds 10; (230-239, 240-249) 7 and (240-249, 240-249) 3 stay hidden.
-    assert [(c.x_low, c.y_low, c.count) for c in row.cells] == [(220, 230, 10)]
+    # Each story is a point of its own, at its latest score (the earlier 150s are not there).
+    assert sorted((p.x, p.y) for p in row.points) == sorted(dataset["points"])
+    assert row.n == 20 and not row.sampled
+    assert (row.days.n, row.days.median) == (20, (date(LAST_YEAR, 6, 15) - date(LAST_YEAR, 5, 22)).days)
 
 
 def test_practice_uses_only_the_last_three_exam_years(dataset):
     ins = data.compute("step2ck", today=date(THIS_YEAR + 2, 1, 1))  # last year is now three years back
-    assert ins.practice == ()
+    assert ins.practice == () and ins.calibrated == ()
     assert ins.practice_years == (THIS_YEAR, THIS_YEAR + 2)
 
 
@@ -156,46 +163,72 @@ def test_step2cs_has_no_scores_to_show(app):
     assert ins.shown and not ins.scored and ins.scores is None
 
 
-# --- small groups ---------------------------------------------------------------------------------------------
+# --- the disclosure rule: every count, and a rate only from 10 ------------------------------------------------
 
 @pytest.fixture
-def small_groups(app):
-    """12 IMG passed, 3 IMG failed, 4 US DO passed (one used Kaplan with 3 others: 4 stories), scores 3 apart."""
+def nine_and_ten(app):
+    """IMG: 7 passed and 3 failed (10 results); US DO: 6 passed and 3 failed (9 results); Kaplan used by 3 who
+    failed and 4 who passed."""
     kaplan = make_resource("Kaplan QBank", slug="kaplan", steps=("step2ck",))
     img, do = make_user(background="img"), make_user(background="us_do")
     month = date(LAST_YEAR, 3, 1)
-    for i in range(12):
+    for i in range(7):
         make_story(img, step="step2ck", exam_month=month, outcome="passed", score=240 + i % 5, prep_weeks=5)
     for _ in range(3):
         make_story(img, step="step2ck", exam_month=month, outcome="failed", score=201, prep_weeks=3,
                    resources=[kaplan])
-    for _ in range(4):
+    for i in range(6):
         make_story(do, step="step2ck", exam_month=month, outcome="passed", score=281, prep_weeks=7,
-                   resources=[kaplan])
+                   resources=[kaplan] if i < 4 else [])
+    for _ in range(3):
+        make_story(do, step="step2ck", exam_month=month, outcome="failed", score=205, prep_weeks=9)
 
 
-def small_numbers_in(values):
-    return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and 0 < v < 10]
-
-
-def test_small_groups_are_hidden_in_the_aggregates(small_groups):
+def test_every_count_is_shown_and_a_rate_needs_ten_stories(nine_and_ten):
     ins = data.compute("step2ck")
-    assert ins.outcomes.total == 19
-    assert small_numbers_in([ins.outcomes.passed, ins.outcomes.failed, ins.outcomes.pending]) == []
-    assert ins.outcomes.failed is None
-    assert all(row.outcomes.total >= 10 for row in ins.by_background)
-    assert "US DO" not in [row.label for row in ins.by_background]
-    assert ins.resource("kaplan") is None
-    # 200-209 (3) and 280-289 (4) hide each other: the 7 left over from 19 cannot be placed.
-    assert [(b.low, b.count) for b in ins.score_bins] == [(240, 12)]
-    assert small_numbers_in([row.spread.n for row in ins.prep]) == []
-
-
-def test_a_selection_under_ten_stories_shows_nothing(small_groups):
+    rows = {row.label: row.outcomes for row in ins.by_background}
+    assert (rows["IMG"].passed, rows["IMG"].failed, rows["US DO"].passed, rows["US DO"].failed) == (7, 3, 6, 3)
+    assert rows["IMG"].pass_rate.value == 70 and rows["IMG"].pass_rate.n == 10
+    assert rows["US DO"].pass_rate is None  # 9 results
+    assert (ins.resource("kaplan").passed, ins.resource("kaplan").failed) == (4, 3)
+    prep = {row.group: row for row in ins.prep}
+    assert (prep["failed"].n, prep["failed"].spread) == (6, None) and prep["all"].spread.n == 19
     ins = data.compute("step2ck", background="us_do")
-    assert not ins.shown
-    assert (ins.by_background, ins.resources, ins.prep, ins.score_bins, ins.trend, ins.practice) == (
-        (), (), (), (), (), ())
+    assert ins.shown and ins.outcomes.total == 9 and ins.outcomes.pass_rate is None and ins.scores is None
+
+
+def test_a_rate_from_fewer_than_ten_says_so_and_is_never_drawn(client, nine_and_ten):
+    html = client.get("/insights?step=step2ck").get_data(as_text=True)
+    outcomes = html[html.index('id="outcomes"'):html.index('id="resources"')]
+    cells = table_cells(outcomes)
+    assert ("Passed (% of results)", "70") in cells and ("95% interval", "40–89%") in cells
+    assert ("Passed (% of results)", "fewer than 10 stories") in cells  # US DO's row
+    assert ("Passed", "6") in cells and ("Failed", "3") in cells  # its counts are shown
+    bars = [rect.find(SVG + "title").text for rect in svgs(outcomes)[0].iter(SVG + "rect")
+            if rect.find(SVG + "title") is not None]
+    assert bars == ["IMG · Passed (% of those with a result): 70% (95% CI 40–89%)"]  # no bar for US DO, not even 0
+    assert "No bar for US DO" in outcomes
+    resources = html[html.index('id="resources"'):html.index('id="prep"')]
+    assert ("Failed and used it", "3") in table_cells(resources)
+    assert not [rect for rect in svgs(resources)[0].iter(SVG + "rect")
+                if "failed" in (rect.get("class") or "") and rect.find(SVG + "title") is not None]  # only the legend
+
+
+def test_nine_stories_show_their_counts_and_no_rate(client, nine_and_ten):
+    html = client.get("/insights?step=step2ck&background=us_do").get_data(as_text=True)
+    assert "Of 9 Step 2 CK stories from US DO candidates, 6 passed and 3 failed; 9 with a result" in html
+    assert "fewer than 10, too few for a pass rate" in html
+    assert "%" not in "".join(sentences(html)).replace("100%", "")
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/insights.csv?step=step2ck&background=us_do").get_data(as_text=True))))
+    assert {"chart": "outcomes", "group": "all", "measure": "Passed", "value": "6"} in rows
+    assert {"chart": "outcomes", "group": "all", "measure": "Passed (% of results)", "value": ""} in rows
+
+
+def test_an_empty_selection_says_so(client, nine_and_ten):
+    html = client.get(f"/insights?step=step2ck&year={THIS_YEAR - 5}").get_data(as_text=True)
+    assert f"There are no Step 2 CK stories with exams in {THIS_YEAR - 5} yet." in html
+    assert "<svg" not in html
 
 
 def table_cells(html):
@@ -213,31 +246,6 @@ def sentences(html):
     return re.findall(r'<p class="insight-sentence">(.*?)</p>', html, re.S)
 
 
-@pytest.mark.parametrize("url", ["/insights?step=step2ck", "/steps/step-2-ck", "/resources/kaplan"])
-def test_small_groups_are_hidden_on_every_page(client, small_groups, url):
-    html = client.get(url).get_data(as_text=True)
-    counts = [int(v) for header, v in table_cells(html) if header in COUNT_MEASURES and v.isdigit()]
-    assert small_numbers_in(counts) == []
-    for sentence in sentences(html):
-        assert not re.search(r"\b[1-9] (failed|passed|stories|of)\b", sentence), sentence
-        assert " 3 " not in sentence and " 4 " not in sentence
-    assert "Kaplan" not in "".join(sentences(html))
-
-
-def test_small_groups_are_hidden_in_the_csv(client, small_groups):
-    rows = list(csv.DictReader(io.StringIO(client.get("/insights.csv?step=step2ck").get_data(as_text=True))))
-    assert rows
-    counts = [int(row["value"]) for row in rows if row["measure"] in COUNT_MEASURES and row["value"].isdigit()]
-    assert small_numbers_in(counts) == []
-    assert not [row for row in rows if row["group"] in ("US DO", "Kaplan QBank")]
-
-
-def test_a_small_selection_page_says_why_it_shows_nothing(client, small_groups):
-    html = client.get("/insights?step=step2ck&background=us_do").get_data(as_text=True)
-    assert "Fewer than 10" in html
-    assert "<svg" not in html
-
-
 # --- the page, the SVG and the CSV --------------------------------------------------------------------------
 
 def svgs(html):
@@ -250,14 +258,15 @@ def test_page_shows_each_figure_with_a_sentence_a_chart_and_its_table(client, da
     assert response.status_code == 200
     for key in ("outcomes", "resources", "prep", "scores", "practice", "practice-uwsa-2", "trend"):
         assert f'id="{key}"' in html
-    assert "Of 55 Step 2 CK stories, 35 passed and 20 failed: 64% of those with a result passed." in html
+    assert ("Of 55 Step 2 CK stories, 35 passed and 20 failed: 64% (95% CI 50–75%) of those with a result "
+            "passed.") in html
     assert "Self-reported" in html
     assert 'style="' not in html and "<style" not in html
 
 
 def test_every_svg_parses_and_is_labelled_by_its_title_and_desc(client, dataset):
     roots = svgs(client.get("/insights?step=step2ck").get_data(as_text=True))
-    assert len(roots) == 6
+    assert len(roots) == 6  # outcomes, resources, prep, scores, the UWSA 2 scatter, the trend
     for root in roots:
         title, desc = root.find(SVG + "title"), root.find(SVG + "desc")
         assert title is not None and desc is not None and "Self-reported" in desc.text
@@ -269,24 +278,29 @@ def test_bars_show_the_numbers_in_the_table(client, dataset):
     outcomes = html[html.index('id="outcomes"'):html.index('id="resources"')]
     bars = {rect.find(SVG + "title").text for rect in svgs(outcomes)[0].iter(SVG + "rect")
             if rect.find(SVG + "title") is not None}
-    table = table_cells(outcomes)
-    expected = set()
-    background = None
-    for header, value in table:
+    expected, background, rate = set(), None, None
+    for header, value in table_cells(outcomes):
         if header == "Background":
             background = value
-        elif header in ("Passed", "Failed", "Awaiting result"):
-            expected.add(f"{background} · {header}: {value}")
+        elif header == "Passed (% of results)":
+            rate = value
+        elif header == "95% interval":
+            expected.add(f"{background} · Passed (% of those with a result): {rate}% (95% CI {value})")
     assert bars == expected
-    assert "IMG · Passed: 20" in bars
+    assert "IMG · Passed (% of those with a result): 67% (95% CI 49–81%)" in bars
 
 
-def test_scatter_points_are_the_table_cells(client, dataset):
+def test_every_story_is_a_point_of_the_scatter_with_the_line_and_its_band(client, dataset):
     html = client.get("/insights?step=step2ck&assessment=uwsa-2").get_data(as_text=True)
     section = html[html.index('id="practice-uwsa-2"'):html.index('id="trend"')]
-    circles = [c.find(SVG + "title").text for c in svgs(section)[0].iter(SVG + "circle")]
-    assert circles == ["UWSA 2 220–229 · Step 2 CK 230–239: 10 stories"]
-    assert ("Stories", "10") in table_cells(section)
+    root = svgs(section)[0]
+    points = [c.find(SVG + "title").text for c in root.iter(SVG + "circle") if c.find(SVG + "title") is not None]
+    assert sorted(points) == sorted(f"UWSA 2 {x} · Step 2 CK {y} (passed)" for x, y in dataset["points"])
+    assert [p for p in root.iter(SVG + "path") if "chart-band" in (p.get("class") or "")]
+    assert [line for line in root.iter(SVG + "line") if "chart-fit" in (line.get("class") or "")]
+    assert ("Stories", "20") in [(label, value) for label, value in
+                                 re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", section)]
+    assert len([cell for cell in table_cells(section) if cell[0] == "Outcome"]) == 20
 
 
 def test_csv_is_an_attachment_holding_the_table_figures(client, dataset):
@@ -296,8 +310,7 @@ def test_csv_is_an_attachment_holding_the_table_figures(client, dataset):
     assert response.headers["Content-Disposition"] == 'attachment; filename="insights-step2ck-img.csv"'
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert {"chart": "outcomes", "group": "IMG", "measure": "Passed", "value": "20"} in rows
-    # Every IMG story used UWorld: "none did not" would be a group under 10, so the row is not there.
-    assert not [row for row in rows if row["group"] == "UWorld Step 2 CK QBank"]
+    assert {"chart": "resources", "group": "UWorld Step 2 CK QBank", "measure": "% of failed", "value": "100"} in rows
     rows = list(csv.DictReader(io.StringIO(client.get("/insights.csv?step=step2ck").get_data(as_text=True))))
     assert {"chart": "resources", "group": "UWorld Step 2 CK QBank", "measure": "Failed and used it",
             "value": "10"} in rows
@@ -309,7 +322,8 @@ def test_step_hub_and_resource_page_show_the_panel(client, dataset):
     hub = client.get("/steps/step-2-ck").get_data(as_text=True)
     assert "What the stories say" in hub and "Of 55 Step 2 CK stories" in hub
     resource = client.get("/resources/uworld-ck").get_data(as_text=True)
-    assert "Among 35 Step 2 CK stories with a result that used UWorld Step 2 CK QBank, 25 (71%) passed." in resource
+    assert ("Among 35 Step 2 CK stories with a result that used UWorld Step 2 CK QBank, 25 passed: 71% (95% CI "
+            "55–84%).") in resource
     assessment = client.get("/resources/uwsa-2").get_data(as_text=True)
     assert "UWSA 2 against the real score" in assessment
     for html, title in ((hub, "Step 2 CK stories"), (resource, "UWorld Step 2 CK QBank"), (assessment, "UWSA 2")):
@@ -376,12 +390,12 @@ def test_compute_runs_the_same_queries_for_few_stories_or_many(app, monkeypatch)
         return counter.count
 
     grow(3)
-    assert queries() == 1 + 5  # the cache versions, then the five aggregates
+    assert queries() == 1 + 6  # the cache versions, then the six queries
     assert queries() == 1  # memoised until a story is written
     monkeypatch.setitem(app.config, "FORUM_PAGE_CACHE", False)
     few = queries()
     grow(40)
-    assert queries() == few == 5  # the cache off: the five aggregates, every time, however many stories
+    assert queries() == few == 6  # the cache off: the six queries, every time, however many stories
 
 
 def test_after_a_new_story_the_next_reader_gets_the_previous_figures_and_a_job_the_new(app, client):
