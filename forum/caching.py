@@ -35,6 +35,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from contextvars import ContextVar
 from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlencode
@@ -428,7 +429,7 @@ def memoize(name: str, compute: Callable, *args, scopes: Iterable[str] = (), tim
     value = cache.get(key)
     if value is not None:
         return value
-    if refresh_later is not None:
+    if refresh_later is not None and not _computing_fresh.get():
         previous = cache.get(_latest_key(name, args))
         if previous is not None:
             from .jobs import enqueue_from_read
@@ -437,13 +438,39 @@ def memoize(name: str, compute: Callable, *args, scopes: Iterable[str] = (), tim
                 enqueue_from_read(refresh_later, *args)
             if has_request_context():
                 g.cache_page_stale = True
+            _served_stale.set(True)
             return previous
-    return _keep(key, name, args, compute(*args), timeout, latest=refresh_later is not None)
+    value, stale = _watching_staleness(compute, args)
+    if stale:  # built on a value from before the write: answer with it, keep nothing (the next reader retries)
+        _served_stale.set(True)
+        return value
+    return _keep(key, name, args, value, timeout, latest=refresh_later is not None)
+
+
+# A memoised value built from another memoised value that was served stale (a refresh_later job still computing it)
+# is stale too: it is returned but not kept, or it would outlive the write it missed until the next one.
+_served_stale: ContextVar[bool] = ContextVar("served_stale", default=False)
+# Inside `remember` (a refresh job) every memoised value it uses is computed afresh, never served stale.
+_computing_fresh: ContextVar[bool] = ContextVar("computing_fresh", default=False)
+
+
+def _watching_staleness(compute: Callable, args: tuple):
+    token = _served_stale.set(False)
+    try:
+        value = compute(*args)
+        return value, _served_stale.get()
+    finally:
+        _served_stale.reset(token)
 
 
 def remember(name: str, compute: Callable, *args, scopes: Iterable[str] = (), timeout: int | None = None):
-    """Compute and keep a memoised value now (what a refresh_later job calls)."""
-    return _keep(_memo_key(name, args, tuple(scopes)), name, args, compute(*args), timeout, latest=True)
+    """Compute and keep a memoised value now (what a refresh_later job calls), from fresh values throughout."""
+    token = _computing_fresh.set(True)
+    try:
+        value = compute(*args)
+    finally:
+        _computing_fresh.reset(token)
+    return _keep(_memo_key(name, args, tuple(scopes)), name, args, value, timeout, latest=True)
 
 
 def _keep(key: str, name: str, args: tuple, value, timeout: int | None, *, latest: bool):

@@ -233,3 +233,41 @@ def test_a_page_and_the_values_it_memoises_read_the_versions_once(client, url):
     make_story(title="Passed Step 2 CK with a plan")
     first = statements_for(client, url)  # a miss: the page and its memoised search or aggregates
     assert sum("cache_versions" in statement for statement in first) == 1
+
+
+def test_a_value_built_on_a_stale_one_is_not_kept_and_a_refresh_job_builds_on_fresh_ones(app):
+    """/predict memoises an answer built from the memoised insights: after a write, while the insights job is still
+    to run, the answer built on the previous insights must not be kept under the new version."""
+    from forum import jobs
+
+    inner_calls, outer_calls, refreshes = [], [], []
+
+    def inner():
+        inner_calls.append(1)
+        return len(inner_calls)
+
+    def outer():
+        outer_calls.append(1)
+        return ("built on", caching.memoize("inner", inner, scopes=(caching.INSIGHTS,), refresh_later=refresh))
+
+    @jobs.job
+    def refresh():
+        refreshes.append(1)  # queued, not run yet: the inner value stays the one from before the write
+
+    def ask():
+        return caching.memoize("outer", outer, scopes=(caching.INSIGHTS,))
+
+    def write():
+        with app.test_request_context(method="POST"):
+            caching.retire(caching.INSIGHTS)
+            make_user()
+
+    assert ask() == ("built on", 1)
+    write()
+    assert ask() == ("built on", 1) and refreshes == [1]  # the inner value from before the write, a job asked
+    assert ask() == ("built on", 1) and len(outer_calls) == 3  # ... and not kept: asked again, built again
+    caching.remember("inner", inner, scopes=(caching.INSIGHTS,))  # what the queued job does
+    assert ask() == ("built on", 2)
+    assert ask() == ("built on", 2) and len(outer_calls) == 4  # built on fresh values: kept
+    write()
+    assert caching.remember("outer", outer, scopes=(caching.INSIGHTS,)) == ("built on", 3)  # a job: fresh inside
