@@ -35,8 +35,8 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from contextvars import ContextVar
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from functools import wraps
 from urllib.parse import urlencode
 
