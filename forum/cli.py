@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from . import passwords
+from . import exam, passwords
 from .auth.forms import normalise_email, username_clash
 from .extensions import db
 from .models import ROLES, USERNAME_PATTERN, User, username_key
@@ -224,6 +224,24 @@ def jobs_failed(retry: bool) -> None:
     click.echo(f"Failed jobs: {len(failed)}.")
 
 
+insights_cli = AppGroup("insights", help="The insights and the predictor.")
+
+
+@insights_cli.command("validate")
+@click.option("--step", type=click.Choice(exam.STEP_CODES), help="Only this step; without it, every step with data.")
+@click.option("--verified", is_flag=True, help="Only stories whose outcome a moderator verified.")
+def validate_predictor(step: str | None, verified: bool) -> None:
+    """Measure the predictor: predict each story from all the others (leave one out) and compare with its result."""
+    from .insights import validation
+
+    records = {code: validation.measured(code, verified=verified) for code in ([step] if step else exam.STEP_CODES)}
+    shown = {code: record for code, record in records.items() if record is not None or step}
+    for code, record in shown.items():
+        click.echo(validation.describe(code, record))
+    if not shown:
+        click.echo("No step has enough stories with practice scores and a result to predict any of them.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
@@ -233,5 +251,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(clear_cache_command)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(insights_cli)
     from .hubs.cli import hubs_cli
     app.cli.add_command(hubs_cli)

@@ -205,7 +205,7 @@ def _compute_on(step: str, background: str, year: int | None, verified: bool, da
 def _compute(step: str, background: str, year: int | None, today: date, *, verified: bool = False) -> Insights:
     if step not in exam.STEPS:
         raise ValueError(f"unknown step {step!r}")
-    where = _selection(step, background, year, verified)
+    where = selection(step, background, year, verified)
     scored_where = [*where, *_scored(step), Story.score.is_not(None)]
     window = practice_window(step, year, today)
     # Every query runs even when the selection turns out empty, so a page costs the same number of queries
@@ -215,7 +215,7 @@ def _compute(step: str, background: str, year: int | None, today: date, *, verif
     used = _resource_counts(where)
     prep = _prep(where)
     rows = practice_rows(where, window)
-    years, backgrounds = _available(_selection(step, "", None, verified))
+    years, backgrounds = _available(selection(step, "", None, verified))
     overall, by_background, trend = _outcome_tables(counts)
     by_score = _sum_by(score_counts, lambda key: key[1])
     return Insights(
@@ -244,7 +244,7 @@ def practice_window(step: str, year: int | None, today: date) -> tuple[int, int]
     return first, today.year
 
 
-def _selection(step: str, background: str, year: int | None, verified: bool = False) -> list:
+def selection(step: str, background: str, year: int | None, verified: bool = False) -> list:
     """The WHERE clause of every query: published stories of the step, narrowed by the filters."""
     where = [Story.status == "published", Story.step == step]
     if background:
