@@ -10,4 +10,4 @@ DEFAULT_RATE_LIMIT = "300 per minute"  # a script paging through every story at 
 # so a deployment (or a test) can change it through API_RATE_LIMIT without a new process.
 limiter.shared_limit(lambda: current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT), scope="api")(bp)
 
-from . import routes  # noqa: E402,F401
+from . import insights, routes  # noqa: E402,F401

@@ -6,6 +6,7 @@ and the validation together. tests/web/test_api.py drives every operation with s
 import re
 
 from .. import exam, loaders, ranking, search
+from ..insights import predict_form
 from ..models import BACKGROUNDS, RESOURCE_KINDS
 from ..record_filters import JOURNEYS
 from ..stories import listing
@@ -22,6 +23,10 @@ FIRST_EXAM_YEAR = min(step.first_exam_month.year for step in exam.STEPS.values()
 LAST_SEARCH_YEAR = 2100  # a bound so the year always makes a valid date; later years simply match nothing
 ATTEMPTS = ("first", "retake")
 PRACTICE_SCALES = tuple(exam.PRACTICE_SCALES)
+MAX_PRACTICE = predict_form.MAX_ROWS  # practice scores one /predict question may give, as on the page
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+# slug:score[:YYYY-MM-DD], the score as its report gave it (231, 72.5): what /predict reads
+PRACTICE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*:[0-9]{1,4}(\.[0-9]{1,2})?(:[0-9]{4}-[0-9]{2}-[0-9]{2})?$"
 
 
 def _ref(name: str) -> dict:
@@ -42,6 +47,10 @@ def _object(properties: dict, description: str = "") -> dict:
     return {"description": description, **schema} if description else schema
 
 
+def _ref_or_null(name: str) -> dict:
+    return {"oneOf": [_ref(name), {"type": "null"}]}
+
+
 STEP = {"type": "string", "enum": list(exam.STEP_CODES), "description": "Exam step code."}
 OUTCOME = {"type": "string", "enum": list(exam.OUTCOMES)}
 BACKGROUND = {"type": "string", "enum": list(BACKGROUNDS), "description": "Training background."}
@@ -57,7 +66,7 @@ STORY_PROPERTIES = {
         "background": _nullable({**BACKGROUND, "description": "The background the author gave with this story."}),
     }),
     "step": STEP,
-    "exam_month": {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$", "description": "YYYY-MM."},
+    "exam_month": {"type": "string", "pattern": MONTH_PATTERN, "description": "YYYY-MM."},
     "attempt": {"type": "integer", "minimum": exam.MIN_ATTEMPT, "maximum": exam.MAX_ATTEMPT},
     "outcome": OUTCOME,
     "score": _nullable({"type": "integer", "minimum": exam.MIN_SCORE, "maximum": exam.MAX_SCORE,
@@ -123,6 +132,98 @@ SCHEMAS = {
     }),
 }
 
+# The insights: a line, median or rate from fewer than 10 stories is null; the counts are always given.
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+PERCENT_OR_NULL = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
+SHARE_OR_NULL = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+COUNT = {"type": "integer", "minimum": 0}
+YEARS = {"type": ["array", "null"], "items": {"type": "integer"}, "minItems": 2, "maxItems": 2,
+         "description": "The first and last exam years the calibrations use."}
+SCHEMAS |= {
+    "Calibration": _object({
+        "slug": SLUG, "name": {"type": "string"}, "scale": SCALE,
+        "n": {**COUNT, "description": "Stories that gave both this form's score and a real score."},
+        "intercept": NUMBER_OR_NULL, "slope": NUMBER_OR_NULL,
+        "r": {"type": ["number", "null"], "minimum": -1, "maximum": 1},
+        "r_low": {"type": ["number", "null"], "minimum": -1, "maximum": 1,
+                  "description": "r's 95% interval (Fisher's z)."},
+        "r_high": {"type": ["number", "null"], "minimum": -1, "maximum": 1},
+        "residual_sd": {"type": ["number", "null"], "minimum": 0},
+        "half_width": {"type": ["number", "null"], "minimum": 0,
+                       "description": "95% of candidates within ± this of the line, at the mean practice score."},
+        "days_before": _object({
+            "n": COUNT, "median": NUMBER_OR_NULL, "median_low": NUMBER_OR_NULL, "median_high": NUMBER_OR_NULL,
+        }, "Days between the practice test and the exam, the median with its 95% interval."),
+    }, "One self-assessment on one scale against the real result; the line's fields are null under 10 stories."),
+    "PassBand": _object({
+        "label": {"type": "string"}, "low": {"type": "integer"}, "high": {"type": "integer"},
+        "n": COUNT, "passed": COUNT,
+        "rate": PERCENT_OR_NULL, "rate_low": PERCENT_OR_NULL, "rate_high": PERCENT_OR_NULL,
+    }, "Step 1: stories whose last NBME percent fell in [low, high], how many passed, and the pass rate (percent) "
+       "with its 95% Wilson interval (null under 10 stories)."),
+    "Measured": _object({
+        "n": {**COUNT, "description": "Stories predicted, each from all the others."},
+        "mean_abs_error": {"type": ["number", "null"], "minimum": 0, "description": "Points (3-digit steps)."},
+        "coverage": {**SHARE_OR_NULL, "description": "Share of real scores inside the 95% range."},
+        "brier": {**SHARE_OR_NULL, "description": "Step 1: mean of (outcome - chance)^2; 0.25 is a coin toss."},
+        "accuracy": {**SHARE_OR_NULL, "description": "Step 1: share whose likelier outcome happened."},
+        "note": {"type": "string"},
+    }, "The predictor's error, measured by leaving each story out (flask insights validate)."),
+    "Calibrations": _object({
+        "step": STEP, "verified": {"type": "boolean"}, "practice_years": YEARS,
+        "assessments": {"type": "array", "items": _ref("Calibration")},
+        "pass_bands": {"type": "array", "items": _ref("PassBand")},
+        "measured": _ref_or_null("Measured"),
+        "method": {"type": "string"}, "caveat": {"type": "string"},
+    }),
+    "PracticeEntry": _object({
+        "slug": SLUG, "scale": SCALE, "score": {"type": "number"},
+        "taken_on": {"type": ["string", "null"], "format": "date"},
+    }, "A practice score as the prediction read it: its scale decided by the form and the day."),
+    "ScoreRange": _object({
+        "predicted": {"type": "number"}, "low": {"type": "number"}, "high": {"type": "number"},
+        "forms": {"type": "array", "items": _object({
+            "slug": SLUG, "name": {"type": "string"}, "score": {"type": "number"}, "n": COUNT,
+            "predicted": {"type": "number"}, "half_width": {"type": "number", "minimum": 0},
+        })},
+    }, "The predicted 3-digit score and its 95% range; each form's own line prediction."),
+    "PassChance": _object({"last": _ref("PracticeEntry"), "band": _ref("PassBand")},
+                          "Step 1: the band of the last NBME form given and how its stories ended."),
+    "PassingStandard": _object({"score": {"type": "integer"}, "since": {"type": "string", "format": "date"},
+                                "secondary_only": {"type": "boolean"}}),
+    "SimilarStory": _object({
+        "id": {"type": "integer", "minimum": 1},
+        "url": {"type": "string", "format": "uri"},
+        "title": {"type": "string"}, "outcome": OUTCOME,
+        "score": {"type": ["integer", "null"]},
+        "exam_month": {"type": "string", "pattern": MONTH_PATTERN},
+        "background": {"type": ["string", "null"]},
+        "verified": {"type": "boolean"},
+        "distance": {"type": "number", "minimum": 0,
+                     "description": "Mean gap over the forms both gave, in units of 10 points or 5 percent."},
+        "shared": {"type": "array", "items": _object({
+            "name": {"type": "string"}, "theirs": {"type": "number"}, "yours": {"type": "number"}, "scale": SCALE,
+        })},
+    }),
+    "Prediction": _object({
+        "step": STEP, "background": _nullable(BACKGROUND),
+        "month": {"type": ["string", "null"], "pattern": MONTH_PATTERN},
+        "verified": {"type": "boolean"},
+        "practice": {"type": "array", "items": _ref("PracticeEntry")},
+        "scored": {"type": "boolean", "description": "The exam reports a 3-digit score: a score range, else Step "
+                                                     "1's pass chance."},
+        "score_range": _ref_or_null("ScoreRange"),
+        "pass_chance": _ref_or_null("PassChance"),
+        "unused": {"type": "array", "items": SLUG, "description": "Forms given that the prediction could not use."},
+        "passing_standard": _ref_or_null("PassingStandard"),
+        "stories": COUNT,
+        "practice_years": YEARS,
+        "measured": _ref_or_null("Measured"),
+        "method": {"type": "string"}, "caveat": {"type": "string"},
+        "similar_stories": {"type": "array", "items": _ref("SimilarStory")},
+    }, "What /predict answers: the range or pass chance, its measured error, the stories most like yours."),
+}
+
 
 def _query(name: str, schema: dict, description: str) -> dict:
     parameter = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
@@ -177,6 +278,24 @@ SEARCH_PARAMETERS = [
     *RECORD_FILTERS,
     _query("sort", {"type": "string", "enum": list(search.SORTS), "default": "relevance"}, "Order."),
     _query("page", _page(search.MAX_PAGE), f"Page number; {search.PAGE_SIZE} results a page."),
+]
+
+CALIBRATION_PARAMETERS = [
+    {**_query("step", STEP, "The step."), "required": True},
+    RECORD_FILTERS[0],
+]
+PREDICT_PARAMETERS = [
+    {**_query("step", {"type": "string", "enum": list(predict_form.PREDICTABLE)}, "The step (Step 2 CS had no "
+              "self-assessments)."), "required": True},
+    _query("background", BACKGROUND, "Your background: similar stories of it come first."),
+    _query("month", {"type": "string", "pattern": MONTH_PATTERN},
+           f"Planned exam month, YYYY-MM, up to {predict_form.MONTHS_AHEAD} months ahead: it decides the passing "
+           "standard and whether the exam reports a score."),
+    RECORD_FILTERS[0],
+    {**_query("practice", {**_many({"type": "string", "pattern": PRACTICE_PATTERN, "maxLength": 100}),
+                           "minItems": 1, "maxItems": MAX_PRACTICE},
+              "slug:score or slug:score:YYYY-MM-DD, a self-assessment of the step and the score its report gave; "
+              "repeat for each."), "required": True},
 ]
 
 LIST_HEADERS = {"Cache-Control": {"description": "Lists may be cached for a minute.", "schema": {"type": "string"}}}
@@ -236,6 +355,14 @@ DOCUMENT = {
                         {"200": _ok("SearchResponse", "A page of results.", LIST_HEADERS),
                          **_errors(400, 429, 503)},
                         SEARCH_PARAMETERS),
+        "/calibrations": _get("getCalibrations", "Each self-assessment's line against the real result, Step 1's pass "
+                              "bands, and the predictor's measured error.",
+                              {"200": _ok("Calibrations", "The calibrations.", LIST_HEADERS), **_errors(400, 429)},
+                              CALIBRATION_PARAMETERS),
+        "/predict": _get("predict", "The predicted score range or pass chance for the practice scores given, with "
+                         "its measured error and the most similar stories.",
+                         {"200": _ok("Prediction", "The prediction.", LIST_HEADERS), **_errors(400, 429)},
+                         PREDICT_PARAMETERS),
         "/openapi.json": _get("getOpenAPIDocument", "This document.",
                               {"200": {"description": "The OpenAPI 3.1 document.",
                                        "content": {"application/json": {"schema": {"type": "object"}}}},

@@ -1,6 +1,6 @@
-"""/insights: what the stories say, as charts drawn on the server, with the small-group rule applied throughout."""
+"""/insights and /predict: what the stories say, drawn on the server; every count shown, each rate with n and CI."""
 from flask import Blueprint
 
 bp = Blueprint("insights", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import predict_routes, routes  # noqa: E402,F401

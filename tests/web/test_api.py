@@ -7,6 +7,7 @@ import pytest
 import schemathesis
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from forum.api import schema as api_schema
 from forum.extensions import db, limiter
@@ -262,7 +263,8 @@ def test_story_list_queries_do_not_grow_with_the_page(client, page_queries):
 def test_openapi_document_describes_every_operation(client, app):
     document = get_json(client, "/api/v1/openapi.json")
     assert document["openapi"] == "3.1.0"
-    assert set(document["paths"]) == {"/stories", "/stories/{story_id}", "/resources", "/search", "/openapi.json"}
+    assert set(document["paths"]) == {"/stories", "/stories/{story_id}", "/resources", "/search", "/openapi.json",
+                                      "/calibrations", "/predict"}
     assert {"Story", "StoryDetail", "Resource", "Error", "SearchResponse"} <= set(document["components"]["schemas"])
     assert document == api_schema.DOCUMENT
 
@@ -285,7 +287,10 @@ def generous_limit(app):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_every_response_matches_the_openapi_document(case, app, client, shelf, generous_limit):
-    case.call_and_validate(session=client, app=app)
+    # /predict refuses well-formed values the catalogue decides on (an unknown form, a score off its scale, a
+    # month too far ahead) with a 400 naming them: schema-valid is not always acceptable there.
+    excluded = [positive_data_acceptance] if case.operation.path == "/predict" else []
+    case.call_and_validate(session=client, app=app, excluded_checks=excluded)
 
 
 def test_responses_with_data_match_the_openapi_document(client, shelf):

@@ -30,9 +30,10 @@ ACCESS = {
     "resources.moved_add_resource": PUBLIC, "resources.moved_edit_resource": PUBLIC,
     "resources.moved_merge_resource": PUBLIC, "resources.moved_resource_suggestions": PUBLIC,
     "users.profile": PUBLIC, "insights.index": PUBLIC, "insights.download": PUBLIC, "moderation.log": PUBLIC,
+    "insights.predict": PUBLIC,  # "Fill in from my story" (mine=) is the member's own story only: test_predict.py
     "feeds.stories": PUBLIC, "feeds.step": PUBLIC, "feeds.resource": PUBLIC, "feeds.user": PUBLIC,
     "api.openapi": PUBLIC, "api.stories": PUBLIC, "api.story": PUBLIC, "api.search_stories": PUBLIC,
-    "api.resources": PUBLIC,
+    "api.resources": PUBLIC, "api.calibrations": PUBLIC, "api.predict": PUBLIC,
     "auth.login": PUBLIC, "auth.register": PUBLIC, "auth.reset_request": PUBLIC, "auth.reset_password": PUBLIC,
     "auth.sign_in_link": PUBLIC, "users.confirm_email": PUBLIC,
     "auth.logout": MEMBER,
