@@ -65,7 +65,7 @@ def rows_html(figure: Figure, href=None) -> Markup:
     rows = []
     for index, row in enumerate(figure.rows):
         first = escape(show(row[0]))
-        if href and figure.row_ids:
+        if href and figure.row_ids and figure.row_ids[index]:  # an empty id: nothing to link to
             first = Markup('<a href="{}">{}</a>').format(href(figure.row_ids[index]), first)
         cells = "".join(_cell(value) for value in row[1:])
         rows.append(f'<tr><th scope="row">{first}</th>{cells}</tr>')
@@ -288,7 +288,7 @@ def practice_summary_figure(ins: data.Insights) -> Figure:
     return Figure(key="practice", heading="Calibration per self-assessment", sentence=sentence, svg=None,
                   columns=("Self-assessment", "Stories with both scores", "Line", "95% of candidates within",
                            "r (95% CI)", "Median days before the exam (95% CI)"),
-                  rows=tuple(rows), row_ids=tuple(row.slug for row in ins.practice))
+                  rows=tuple(rows), row_ids=tuple(row.slug if row.fit else "" for row in ins.practice))
 
 
 def practice_figures(ins: data.Insights) -> list[Figure]:
