@@ -18,6 +18,7 @@ CAVEAT = (f"Self-reported by the people who chose to write these stories, so not
           f"who passed write more often than people who failed. Rates and medians are shown for groups of "
           f"{MIN_GROUP} or more stories, with 95% intervals.")
 TOO_FEW = f"fewer than {MIN_GROUP}, too few"  # "7 with a result is fewer than 10, too few for a pass rate"
+PAGE_TABLE_ROWS = 100  # a scatter's table on the page lists this many of its stories; the CSV lists every one drawn
 WIDTH = 480  # viewBox width: on a phone the SVG shrinks to ~360 px, and labels must stay readable
 OUTCOME_CLASSES = {"passed": "chart-passed", "failed": "chart-failed", "pending": "chart-pending"}
 
@@ -116,7 +117,7 @@ def page_figures(ins: data.Insights, assessment: str = "") -> list[Figure]:
     chosen = chosen if chosen and chosen.fit else (ins.calibrated[0] if ins.calibrated else None)
     return [outcomes_figure(ins), resources_figure(ins), prep_figure(ins), scores_figure(ins),
             practice_summary_figure(ins), *([pass_bands_figure(ins)] if ins.step == "step1" else []),
-            *([practice_figure(ins, chosen)] if chosen else []), trend_figure(ins)]
+            *([practice_figure(ins, chosen, table_rows=PAGE_TABLE_ROWS)] if chosen else []), trend_figure(ins)]
 
 
 def csv_figures(ins: data.Insights) -> list[Figure]:
@@ -295,7 +296,7 @@ def practice_figures(ins: data.Insights) -> list[Figure]:
     return [practice_figure(ins, row) for row in ins.calibrated]
 
 
-def practice_figure(ins: data.Insights, row: data.PracticeFit) -> Figure:
+def practice_figure(ins: data.Insights, row: data.PracticeFit, *, table_rows: int | None = None) -> Figure:
     """One self-assessment against the real score: each story a point (passed and failed apart), the line, and
     the band where 95% of candidates fall."""
     fit, step = row.fit, exam.STEPS[ins.step]
@@ -328,9 +329,11 @@ def practice_figure(ins: data.Insights, row: data.PracticeFit) -> Figure:
                    bands=[("95% of candidates (prediction band)", band)], width=WIDTH)
     low_r, high_r = fit.r_interval
     rows = tuple((f"{p.x:g}{unit}", p.y, p.outcome) for p in scored)
+    listed = rows if table_rows is None or len(rows) <= table_rows else rows[::-(-len(rows) // table_rows)]
+    note = (f"The table lists {len(listed):,} of the {len(rows):,} stories drawn, evenly spread; the CSV has them all."
+            if len(listed) < len(rows) else "")
     return Figure(key=f"practice-{row.slug}", heading=f"{row.name} against the real score", sentence=sentence,
-                  svg=svg, columns=(row.name, f"{step.label} score", "Outcome"), rows=rows,
-                  note=f"The table lists the {len(rows):,} stories drawn." if row.sampled else "",
+                  svg=svg, columns=(row.name, f"{step.label} score", "Outcome"), rows=listed, note=note,
                   facts=(("Stories", fit.n), ("Line", calibration_text(row)),
                          ("95% of candidates within", f"±{fit.typical_half_width:.0f} points"),
                          ("r (95% CI)", f"{fit.r:.2f} ({low_r:.2f}–{high_r:.2f})"),

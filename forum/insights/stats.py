@@ -81,12 +81,16 @@ def spread(histogram: dict[float, int]) -> Spread | None:
 
 def median_ranks(n: int) -> tuple[int, int]:
     """The 1-based ranks (j, n + 1 - j) of the order statistics that bound the median's 95% interval: j is the
-    largest rank with P(Binomial(n, 1/2) < j) <= 2.5%, summed exactly (in logs, so any n is fine)."""
-    j, below = 0, 0.0  # below = P(B < j + 1) once the loop adds P(B = j)
+    largest rank with P(Binomial(n, 1/2) < j) <= 2.5%, summed exactly (in logs, each term from the one before)."""
+    # Start 8 standard deviations (√n / 2 each) below the middle: what lies below is under 1e-15 and changes nothing.
+    j = max(0, int(n / 2 - 4 * math.sqrt(n)))
+    below = 0.0
+    log_term = math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1) - n * math.log(2)  # log P(B = j)
     while j < n:
-        below += math.exp(math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1) - n * math.log(2))
+        below += math.exp(log_term)  # now P(B < j + 1)
         if below > 0.025:
             break
+        log_term += math.log(n - j) - math.log(j + 1)
         j += 1
     j = max(j, 1)
     return j, n + 1 - j
@@ -174,6 +178,12 @@ class Sums:
     @classmethod
     def of(cls, x: float, y: float) -> "Sums":
         return cls(1, x, y, x * x, y * y, x * y)
+
+    @classmethod
+    def of_points(cls, points: list[tuple[float, float]]) -> "Sums":
+        """The sums of many points at once (one object, not one per point: a form can have thousands)."""
+        return cls(len(points), sum(x for x, _ in points), sum(y for _, y in points), sum(x * x for x, _ in points),
+                   sum(y * y for _, y in points), sum(x * y for x, y in points))
 
     def __add__(self, other: "Sums") -> "Sums":
         return Sums(self.n + other.n, self.x + other.x, self.y + other.y, self.xx + other.xx, self.yy + other.yy,

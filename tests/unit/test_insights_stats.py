@@ -105,13 +105,23 @@ def test_no_rate_from_fewer_than_ten_stories():
     assert rate(9, MIN_GROUP) is not None
 
 
-@pytest.mark.parametrize(("n", "ranks"), [(10, (2, 9)), (20, (6, 15)), (100, (40, 61))])
+@pytest.mark.parametrize(("n", "ranks"), [(10, (2, 9)), (20, (6, 15)), (100, (40, 61)), (1001, (470, 532))])
 def test_median_interval_ranks_match_the_binomial_tables(n, ranks):
     # Conover's table A3 / any binomial table: P(B < j) <= 2.5% for B ~ Binomial(n, 1/2).
     assert median_ranks(n) == ranks
     j, k = ranks
     below = sum(math.comb(n, i) for i in range(j)) / 2 ** n
     assert below <= 0.025 < below + math.comb(n, j) / 2 ** n
+    assert k == n + 1 - j
+
+
+@pytest.mark.parametrize("n", [1001, 5000, 30000])
+def test_large_samples_get_the_exact_ranks_too(n):
+    j, k = median_ranks(n)
+    below = sum(math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) - n * math.log(2))
+                for i in range(j))
+    assert below <= 0.025 < below + math.exp(math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1)
+                                              - n * math.log(2))
     assert k == n + 1 - j
 
 

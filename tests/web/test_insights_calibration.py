@@ -138,3 +138,24 @@ def test_a_crowded_scatter_draws_an_even_sample_and_fits_every_story(monkeypatch
     (row,) = data.calibrate(rows)
     assert row.sampled and len(row.points) <= 10 and row.fit.n == row.n == 25
     assert [p.story_id for p in row.points] == list(range(0, 25, 3))  # every third: the whole range, evenly
+
+
+def test_the_page_lists_an_even_hundred_of_a_crowded_scatter_and_the_csv_every_story(client, monkeypatch):
+    from forum.insights import figures
+
+    monkeypatch.setattr(figures, "PAGE_TABLE_ROWS", 5)
+    form = make_resource("UWSA 2", slug="uwsa-2-step-2-ck", kind="self-assessment", steps=("step2ck",),
+                         scale="three_digit")
+    author = make_user()
+    month = date(THIS_YEAR - 1, 4, 1)
+    for i in range(12):
+        story = make_story(author, step="step2ck", exam_month=month, outcome="passed", score=230 + i + i % 2)
+        practice(story, form, 225 + i, month - timedelta(days=9), "three_digit")
+    html = client.get("/insights?step=step2ck").get_data(as_text=True)
+    section = html[html.index('id="practice-uwsa-2-step-2-ck"'):html.index('id="trend"')]
+    assert section.count("<tr><th scope=\"row\">") == 4  # every third of 12: 225, 228, 231, 234
+    assert "The table lists 4 of the 12 stories drawn, evenly spread; the CSV has them all." in section
+    assert len(re.findall(r"<circle [^>]*><title>", section)) == 12  # the chart still draws every story
+    csv_rows = [line for line in client.get("/insights.csv?step=step2ck").get_data(as_text=True).splitlines()
+                if line.startswith("practice-uwsa-2-step-2-ck,") and line.endswith(",passed")]
+    assert len(csv_rows) == 12
