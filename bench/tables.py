@@ -1,11 +1,9 @@
 """One function per table, in foreign-key order (TABLES). Each streams its rows to rows.insert and leaves what
 later tables need in the Context."""
 import heapq
-import math
 import random
 import secrets
 import sys
-import zlib
 from array import array
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -13,7 +11,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from forum import exam, markup, ranking, scales
+from forum import exam, markup, practice_model, ranking, scales
 from forum.models.accounts import username_fold
 from forum.models.stories import slugify
 
@@ -50,39 +48,8 @@ FEATURE_WINDOW_DAYS = 30  # moderators feature recent stories
 STEP_WEIGHTS_BEFORE_CS_END = {"step1": 40, "step2ck": 33, "step2cs": 12, "step3": 15}
 STEP_WEIGHTS = {"step1": 38, "step2ck": 42, "step3": 20}
 SCORE_MEANS = {"step1": 232, "step2ck": 247, "step3": 226}  # reported national means, roughly
-# Practice to real, per self-assessment, after the practice-vs-real tables candidates build (usmle-research.md 2.1
-# item 2): residencyadvisor.com's (NBME forms r≈0.75-0.85, UWSA 2 r≈0.80-0.90, UWSA 1 over-predicting by +3 to +8,
-# the newer Free 120 within about ±5) and nbmecalc.com's Free 120 percent -> CK score table. A 3-digit practice score
-# is the real score + its form's bias + gaussian noise of its form's SD; the first matching slug prefix wins. The
-# SDs put r in those ranges on the generated real scores (SD about 20 with the fails in; r is lower among passes).
-FORM_BEHAVIOUR = [  # (slug prefix, bias: practice - real in points, noise SD)
-    ("uwsa-1-", 5, 12),  # over-predicts: residencyadvisor's +3 to +8
-    ("uwsa-2-", 1, 10),  # the closest: r≈0.80-0.90
-    ("uwsa-3-", 0, 12),  # no source found: between the two
-    ("nbme-", None, 12),  # r≈0.75-0.85; each form its own bias (NBME_BIASES)
-    ("amboss-", -4, 13),  # reads low ("AMBOSS SA 240 ... actual 263", the r/Step2 write-up of 2.1 item 1)
-]
-OTHER_FORM = (0, 12)  # bias, SD of an assessment the table does not name
-NBME_BIASES = (-3, -2, -1, 0, 1, 2)  # one per form, by a hash of its slug: forms differ, each the same every run
-# People improve towards the exam: a form's bias is its gap when taken BIAS_DAYS_BEFORE the exam, less per week
-# earlier, more per week later (the generator used to add 3 points per later test, about one a week).
+# Practice scores follow forum.practice_model (shared with the demo), around the middle of the days drawn here.
 BIAS_DAYS_BEFORE = 39  # the middle of the practice days drawn below (3-75), so a form's mean gap is its bias
-POINTS_PER_WEEK = 1.0  # 3-digit points
-PERCENT_PER_WEEK = 0.25  # percent points: a point or two over the weeks of practice
-# A percent form for a scored exam (Free 120 for CK and for scored Step 1, Free 137 for Step 3):
-# percent ≈ intercept + slope * (real - the step's mean) ± PERCENT_SD; CK's from nbmecalc's table, the others alike.
-PERCENT_FOR_SCORE = {"step1": (72, 0.55), "step2ck": (72, 0.55), "step3": (70, 0.5)}
-PERCENT_SD = 6  # "wide" (residencyadvisor), as 120 questions must be: sampling alone is ±4 (√(0.7·0.3/120))
-# Pass/fail Step 1 has no score to be near. The candidate's equated percent correct (EPC, the "ability") comes first;
-# the chance to pass is logistic in it: even at PASS_EVEN_PERCENT, about 96% at 65% (NBME's report gives EPC and a
-# pass probability, and 60-65% EPC reads as a high one: usmle-research.md 2.1 item 3). The story's outcome is drawn
-# before its practice scores, so the ability is drawn given the outcome (ability_percent). Each percent form is the
-# ability + its lift + noise: candidates report Free 120 a few points above their NBMEs ("66% on form 31 and 72% on
-# the old 120", SDN, usmle-research.md 1.4).
-ABILITY_MEAN, ABILITY_SD = 66, 8
-EPC_SD = 4  # a form's noise around the ability
-PASS_EVEN_PERCENT, PASS_SPREAD = 52, 4  # the logistic's centre and scale
-FREE_120_LIFT = 5
 PREP_WEEKS_MEANS = {"step1": 8, "step2ck": 6, "step2cs": 2, "step3": 3}
 BACKGROUNDS = {"img": 42, "us_md": 28, "us_do": 17, "other": 6, None: 7}
 RATINGS = {None: 30, 1: 2, 2: 5, 3: 14, 4: 24, 5: 25}
@@ -270,9 +237,9 @@ def load_catalogue(ctx: Context) -> list[SimpleNamespace]:
 
 def practice_scores(ctx: Context) -> None:
     """0-4 self-assessments per story in the weeks before the exam, each on the scale its assessment reported that
-    day (forum.scales), each near the real score as that form runs (FORM_BEHAVIOUR) and lower the earlier it was
+    day (forum.scales), each near the real score as that form runs (forum.practice_model) and lower the earlier it was
     taken. A pass/fail Step 1 story has no score to be near: its percent-correct NBME forms and Free 120 follow the
-    candidate's ability, drawn given the outcome (ability_percent), so Step 1 insights get both sides."""
+    candidate's ability, drawn given the outcome, so Step 1 insights get both sides."""
     rng, n, today = ctx.rng, ctx.counts.stories, ctx.now.date()
     assessments = [r for r in load_catalogue(ctx) if r.kind == "self-assessment" and r.scale]
     periods = {r.id: scales.periods_of(r) for r in assessments}
@@ -298,7 +265,7 @@ def practice_scores(ctx: Context) -> None:
                     reported = scales.PERCENT if pass_fail else scales.THREE_DIGIT
                 if reported == scales.PERCENT and pass_fail:
                     if ability is None:
-                        ability = ability_percent(rng, ctx.story_outcome[i])
+                        ability = practice_model.ability_given(rng, ctx.story_outcome[i])
                     score = float(percent_from_ability(rng, ability=ability, slug=resource.slug, days_before=before))
                 elif reported == scales.PERCENT:
                     score = percent_from_score(rng, step=step, real=target, days_before=before)
@@ -322,59 +289,27 @@ def practice_scores(ctx: Context) -> None:
     insert(ctx, "practice_scores", rows(), sum(counts))
 
 
-def form_behaviour(slug: str) -> tuple[int, float]:
-    """(bias, noise SD) of a 3-digit self-assessment, from FORM_BEHAVIOUR; an NBME form's bias from its slug's hash
-    (crc32, not hash(), which Python salts per run)."""
-    for prefix, bias, noise in FORM_BEHAVIOUR:
-        if slug.startswith(prefix):
-            if bias is None:
-                bias = NBME_BIASES[zlib.crc32(slug.encode()) % len(NBME_BIASES)]
-            return bias, noise
-    return OTHER_FORM
-
-
 def weeks_early(days_before: int) -> float:
     """How many weeks before the forms' reference day (BIAS_DAYS_BEFORE) a test was taken; negative: after it."""
     return (days_before - BIAS_DAYS_BEFORE) / 7
 
 
 def three_digit_practice(rng: random.Random, *, slug: str, real: int, days_before: int) -> int:
-    """A 3-digit practice score: the real score + the form's bias + noise, lower the earlier it was taken."""
-    bias, noise = form_behaviour(slug)
-    mean = real + bias - POINTS_PER_WEEK * weeks_early(days_before)
-    return min(max(round(rng.gauss(mean, noise)), 120), 290)
+    """A 3-digit practice score (forum.practice_model.three_digit), within 120-290."""
+    mean, sd = practice_model.three_digit(slug, real, weeks_early(days_before))
+    return min(max(round(rng.gauss(mean, sd)), 120), 290)
 
 
 def percent_from_score(rng: random.Random, *, step: str, real: int, days_before: int) -> float:
-    """A percent form taken for a scored exam: linear in the real score (PERCENT_FOR_SCORE), to one decimal."""
-    intercept, slope = PERCENT_FOR_SCORE[step]
-    mean = intercept + slope * (real - SCORE_MEANS[step]) - PERCENT_PER_WEEK * weeks_early(days_before)
-    return round(min(max(rng.gauss(mean, PERCENT_SD), 30), 99), 1)
-
-
-def pass_chance(percent: float) -> float:
-    """The chance to pass pass/fail Step 1 at an equated percent correct: logistic, even at PASS_EVEN_PERCENT."""
-    return 1 / (1 + math.exp(-(percent - PASS_EVEN_PERCENT) / PASS_SPREAD))
-
-
-def ability_percent(rng: random.Random, outcome: str) -> float:
-    """A pass/fail Step 1 candidate's ability (EPC) given the outcome already drawn: rejection sampling from the
-    population (ABILITY_MEAN, ABILITY_SD), keeping a draw with the chance of that outcome at it. So among stories,
-    the outcome follows the ability as pass_chance says, though the outcome was drawn first. Pending: any draw."""
-    while True:
-        ability = rng.gauss(ABILITY_MEAN, ABILITY_SD)
-        if outcome == "pending":
-            return ability
-        keep = pass_chance(ability) if outcome == "passed" else 1 - pass_chance(ability)
-        if rng.random() < keep:
-            return ability
+    """A percent form taken for a scored exam (forum.practice_model.percent_for_score), to one decimal."""
+    mean, sd = practice_model.percent_for_score(step, real, SCORE_MEANS[step], weeks_early(days_before))
+    return round(min(max(rng.gauss(mean, sd), 30), 99), 1)
 
 
 def percent_from_ability(rng: random.Random, *, ability: float, slug: str, days_before: int) -> int:
-    """A pass/fail Step 1 percent form: the ability + Free 120's lift + noise, a little lower the earlier taken."""
-    lift = FREE_120_LIFT if slug.startswith("free-120") else 0
-    mean = ability + lift - PERCENT_PER_WEEK * weeks_early(days_before)
-    return min(max(round(rng.gauss(mean, EPC_SD)), 30), 95)
+    """A pass/fail Step 1 percent form (forum.practice_model.percent_for_ability), within 30-95."""
+    mean, sd = practice_model.percent_for_ability(ability, slug, weeks_early(days_before))
+    return min(max(round(rng.gauss(mean, sd)), 30), 95)
 
 
 def comment_path(parent_path: str | None, comment_id: int) -> str:

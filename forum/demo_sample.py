@@ -8,14 +8,12 @@ assessment reported that day, near the real score as each form runs (or, for pas
 candidate's ability, which the outcome follows).
 They are fiction, like all demo content, and never run in production (`flask seed-demo` refuses).
 """
-import math
 import random
-import zlib
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from . import exam, markup, ranking, scales, search
+from . import exam, markup, practice_model, ranking, scales, search
 from .extensions import db
 from .models import PracticeScore, Resource, Story, StoryResource, User, username_key
 from .models.stories import slugify
@@ -26,39 +24,8 @@ SEED = 20261124
 STEP_WEIGHTS = {"step1": 35, "step2ck": 45, "step3": 20}
 BACKGROUND_WEIGHTS = {"img": 45, "us_md": 30, "us_do": 20, "other": 5}
 SCORE_MEANS = {"step1": 232, "step2ck": 247, "step3": 226}
-# Practice to real, per self-assessment, after the practice-vs-real tables candidates build (usmle-research.md 2.1
-# item 2): residencyadvisor.com's (NBME forms r≈0.75-0.85, UWSA 2 r≈0.80-0.90, UWSA 1 over-predicting by +3 to +8,
-# the newer Free 120 within about ±5) and nbmecalc.com's Free 120 percent -> CK score table. A 3-digit practice score
-# is the real score + its form's bias + gaussian noise of its form's SD; the first matching slug prefix wins. The
-# SDs put r in those ranges on the generated real scores (SD about 20 with the fails in; r is lower among passes).
-FORM_BEHAVIOUR = [  # (slug prefix, bias: practice - real in points, noise SD)
-    ("uwsa-1-", 5, 12),  # over-predicts: residencyadvisor's +3 to +8
-    ("uwsa-2-", 1, 10),  # the closest: r≈0.80-0.90
-    ("uwsa-3-", 0, 12),  # no source found: between the two
-    ("nbme-", None, 12),  # r≈0.75-0.85; each form its own bias (NBME_BIASES)
-    ("amboss-", -4, 13),  # reads low ("AMBOSS SA 240 ... actual 263", the r/Step2 write-up of 2.1 item 1)
-]
-OTHER_FORM = (0, 12)  # bias, SD of an assessment the table does not name
-NBME_BIASES = (-3, -2, -1, 0, 1, 2)  # one per form, by a hash of its slug: forms differ, each the same every run
-# People improve towards the exam: a form's bias is its gap when taken BIAS_DAYS_BEFORE the exam, less per week
-# earlier, more per week later.
+# Practice scores follow forum.practice_model (shared with the bench), around the middle of the days drawn here.
 BIAS_DAYS_BEFORE = 24  # the middle of the practice days drawn below (7-42), so a form's mean gap is its bias
-POINTS_PER_WEEK = 1.0  # 3-digit points
-PERCENT_PER_WEEK = 0.25  # percent points: a point or so over the six weeks of practice
-# A percent form for a scored exam (Free 120 for CK and for scored Step 1, Free 137 for Step 3):
-# percent ≈ intercept + slope * (real - the step's mean) ± PERCENT_SD; CK's from nbmecalc's table, the others alike.
-PERCENT_FOR_SCORE = {"step1": (72, 0.55), "step2ck": (72, 0.55), "step3": (70, 0.5)}
-PERCENT_SD = 6  # "wide" (residencyadvisor), as 120 questions must be: sampling alone is ±4 (√(0.7·0.3/120))
-# Pass/fail Step 1 has no score to be near. The candidate's equated percent correct (EPC, the "ability") comes first;
-# the chance to pass is logistic in it: even at PASS_EVEN_PERCENT, about 96% at 65% (NBME's report gives EPC and a
-# pass probability, and 60-65% EPC reads as a high one: usmle-research.md 2.1 item 3). The story's outcome is drawn
-# before its practice scores, so the ability is drawn given the outcome (_ability). Each percent form is the
-# ability + its lift + noise: candidates report Free 120 a few points above their NBMEs ("66% on form 31 and 72% on
-# the old 120", SDN, usmle-research.md 1.4).
-ABILITY_MEAN, ABILITY_SD = 66, 8
-EPC_SD = 4  # a form's noise around the ability
-PASS_EVEN_PERCENT, PASS_SPREAD = 52, 4  # the logistic's centre and scale
-FREE_120_LIFT = 5
 PREP_WEEKS = {"step1": 8, "step2ck": 6, "step3": 3}
 # The resources most stories name, by step, most used first; each is picked with a falling chance.
 FAVOURITES = {
@@ -112,9 +79,9 @@ def _record(rng: random.Random, today: date) -> dict:
 
 def _practice(rng: random.Random, record: dict, assessments: list[Resource], today: date) -> list[PracticeScore]:
     """Up to three self-assessments of the step, in the six weeks before the exam, each on the scale it reported
-    that day (forum.scales): near the real score as that form runs (FORM_BEHAVIOUR), lower the earlier it was taken;
-    for a pass/fail Step 1 exam, percent-correct NBME forms and Free 120 following the candidate's ability, drawn
-    given the outcome (_ability), so Step 1 insights have data from both sides of the line.
+    that day (forum.scales): near the real score as that form runs (forum.practice_model), lower the earlier it was
+    taken; for a pass/fail Step 1 exam, percent-correct NBME forms and Free 120 following the candidate's ability, drawn
+    given the outcome, so Step 1 insights have data from both sides of the line.
 
     Each score takes one draw from `rng`, and the ability draws from an rng of its own: the sample stories keep the
     forms and days they had before this model (and /insights its counts per form)."""
@@ -130,20 +97,17 @@ def _practice(rng: random.Random, record: dict, assessments: list[Resource], tod
         if reported == scales.EITHER:
             reported = scales.THREE_DIGIT if scored else scales.PERCENT
         if scored and reported == scales.PERCENT:
-            intercept, slope = PERCENT_FOR_SCORE[record["step"]]
-            mean = (intercept + slope * (record["score"] - SCORE_MEANS[record["step"]])
-                    - PERCENT_PER_WEEK * _weeks_early(before))
-            value = float(min(max(round(rng.gauss(mean, PERCENT_SD)), 30), 99))
+            mean, sd = practice_model.percent_for_score(record["step"], record["score"], SCORE_MEANS[record["step"]],
+                                                        _weeks_early(before))
+            value = float(min(max(round(rng.gauss(mean, sd)), 30), 99))
         elif scored:
-            bias, noise = _form_behaviour(resource.slug)
-            mean = record["score"] + bias - POINTS_PER_WEEK * _weeks_early(before)
-            value = float(min(max(round(rng.gauss(mean, noise)), 150), 290))
+            mean, sd = practice_model.three_digit(resource.slug, record["score"], _weeks_early(before))
+            value = float(min(max(round(rng.gauss(mean, sd)), 150), 290))
         elif reported == scales.PERCENT:  # pass/fail Step 1: no score to be near, the ability instead
             if ability is None:
-                ability = _ability(random.Random(repr(rng.getstate())), record["outcome"])
-            lift = FREE_120_LIFT if resource.slug.startswith("free-120") else 0
-            mean = ability + lift - PERCENT_PER_WEEK * _weeks_early(before)
-            value = float(min(max(round(rng.gauss(mean, EPC_SD)), 35), 95))
+                ability = practice_model.ability_given(random.Random(repr(rng.getstate())), record["outcome"])
+            mean, sd = practice_model.percent_for_ability(ability, resource.slug, _weeks_early(before))
+            value = float(min(max(round(rng.gauss(mean, sd)), 35), 95))
         else:
             continue  # a 3-digit report with nothing to be near
         scale = scales.decide(reported, value)
@@ -153,36 +117,9 @@ def _practice(rng: random.Random, record: dict, assessments: list[Resource], tod
     return scores
 
 
-def _form_behaviour(slug: str) -> tuple[int, float]:
-    """(bias, noise SD) of a 3-digit self-assessment, from FORM_BEHAVIOUR; an NBME form's bias from its slug's hash
-    (crc32, not hash(), which Python salts per run)."""
-    for prefix, bias, noise in FORM_BEHAVIOUR:
-        if slug.startswith(prefix):
-            if bias is None:
-                bias = NBME_BIASES[zlib.crc32(slug.encode()) % len(NBME_BIASES)]
-            return bias, noise
-    return OTHER_FORM
-
-
 def _weeks_early(days_before: int) -> float:
     """How many weeks before the forms' reference day (BIAS_DAYS_BEFORE) a test was taken; negative: after it."""
     return (days_before - BIAS_DAYS_BEFORE) / 7
-
-
-def _pass_chance(percent: float) -> float:
-    """The chance to pass pass/fail Step 1 at an equated percent correct: logistic, even at PASS_EVEN_PERCENT."""
-    return 1 / (1 + math.exp(-(percent - PASS_EVEN_PERCENT) / PASS_SPREAD))
-
-
-def _ability(rng: random.Random, outcome: str) -> float:
-    """A pass/fail Step 1 candidate's ability (EPC) given the outcome already drawn: rejection sampling from the
-    population (ABILITY_MEAN, ABILITY_SD), keeping a draw with the chance of that outcome at it. So among stories
-    the outcome follows the ability as _pass_chance says, though the outcome was drawn first."""
-    while True:
-        ability = rng.gauss(ABILITY_MEAN, ABILITY_SD)
-        keep = _pass_chance(ability) if outcome == "passed" else 1 - _pass_chance(ability)
-        if rng.random() < keep:
-            return ability
 
 
 def _offered(resource: Resource, day: date) -> bool:

@@ -14,7 +14,7 @@ import pytest
 import forum
 from bench import tables
 from bench.rows import Context, Counts
-from forum import demo_sample
+from forum import demo_sample, practice_model
 from forum.models import Resource, ResourceScale
 
 CATALOGUE = json.loads((Path(forum.__file__).parent / "data" / "resources.json").read_text(encoding="utf-8"))
@@ -162,7 +162,7 @@ def test_pass_fail_step1_passes_more_often_on_a_high_nbme_percent(generated):
     assert high >= 0.9 and high > low + 0.25
 
 
-@pytest.mark.parametrize("pass_chance", [tables.pass_chance, demo_sample._pass_chance], ids=["bench", "demo"])
+@pytest.mark.parametrize("pass_chance", [practice_model.pass_chance], ids=["shared"])
 def test_the_pass_chance_is_even_at_52_percent_and_high_from_65(pass_chance):
     """NBME's guidance reads 60-65% EPC as a high pass probability."""
     assert pass_chance(52) == pytest.approx(0.5)
