@@ -127,3 +127,9 @@ def can_link_journey(user, story) -> bool:
     """Link a story with the author's other attempts at its step: the author, while the story stands. A journey
     says "these were my attempts", which only the person who took them can say, not a moderator."""
     return can_post(user) and story.author_id == user.id and story.status == "published"
+
+
+def can_fill_in_prediction_from(user, story) -> bool:
+    """Fill /predict in from a story's record: the author's own published story only (banned or not: it only reads
+    their own record back to them, and nothing is stored)."""
+    return is_signed_in(user) and story.author_id == user.id and story.status == "published"

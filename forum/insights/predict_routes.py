@@ -78,7 +78,7 @@ def _fill_in_from(story_id: str):
         abort(404)
     story = db.session.scalar(sa.select(Story).options(selectinload(Story.practice_scores))
                               .where(Story.id == int(story_id)))
-    if story is None or story.author_id != current_user.id or story.status != "published":
+    if story is None or not permissions.can_fill_in_prediction_from(current_user, story):
         abort(404)
     entries = [predict.Entry(slug=p.resource.slug, scale=p.scale, score=p.score, taken_on=p.taken_on)
                for p in story.practice_scores][-predict_form.MAX_ROWS:]
