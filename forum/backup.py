@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,13 +52,15 @@ class Verification:
 
 # Taking a backup
 
-def make_backup(path: str | os.PathLike) -> Path:
-    """Write a backup of the configured database to path (which must not exist yet); returns the path."""
+def make_backup(path: str | os.PathLike, *, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Write a backup of the configured database to path (which must not exist yet); returns the path.
+
+    progress(done, total), when given, hears of the SQLite pages copied after each step; pg_dump tells nothing."""
     target = _writable_target(Path(path))
     partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
     try:
         if _backend() == "sqlite":
-            _backup_sqlite(partial)
+            _backup_sqlite(partial, progress=progress)
         else:
             _backup_postgresql(partial)
         partial.rename(target)  # the finished name appears only once the whole backup is there
@@ -82,12 +85,16 @@ def _writable_target(target: Path) -> Path:
     return target
 
 
-def _backup_sqlite(partial: Path) -> None:
+def _backup_sqlite(partial: Path, *, progress: Callable[[int, int], None] | None) -> None:
+    def step_done(_status, remaining: int, total: int) -> None:
+        progress(total - remaining, total)
+
     source = db.engine.raw_connection()
     try:
         destination = sqlite3.connect(partial)
         try:
-            source.driver_connection.backup(destination, pages=SQLITE_PAGES_PER_STEP)
+            source.driver_connection.backup(destination, pages=SQLITE_PAGES_PER_STEP,
+                                            progress=step_done if progress else None)
             # One self-contained file: a copy in WAL mode would want its -wal and -shm files beside it.
             destination.execute("PRAGMA journal_mode=DELETE")
         finally:

@@ -1,6 +1,7 @@
 """The resource catalogue: load it from forum/data, resolve what writers type, merge duplicates."""
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -23,8 +24,9 @@ from .models import (
 CATALOGUE_PATH = Path(__file__).parent / "data" / "resources.json"
 
 
-def load(path: Path = CATALOGUE_PATH) -> dict[str, int]:
-    """Upsert every entry by slug, so running it again changes only what the file changed.
+def load(path: Path = CATALOGUE_PATH, *, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Upsert every entry by slug, so running it again changes only what the file changed; progress(done, total),
+    when given, hears of each entry (the CLI draws a bar with it).
 
     Besides names and aliases an entry may carry "released" and "retired" ("YYYY-MM-DD" or null: unknown, or still
     offered), "source" (where those come from) and "scales": the dated scale periods of a self-assessment
@@ -33,7 +35,7 @@ def load(path: Path = CATALOGUE_PATH) -> dict[str, int]:
     entries = json.loads(path.read_text(encoding="utf-8"))
     existing = {r.slug: r for r in db.session.scalars(sa.select(Resource))}
     created = updated = 0
-    for entry in entries:
+    for done, entry in enumerate(entries, 1):
         resource = existing.get(entry["slug"])
         if resource is None:
             resource = Resource(slug=entry["slug"])
@@ -52,6 +54,8 @@ def load(path: Path = CATALOGUE_PATH) -> dict[str, int]:
         if resource.id is not None and (before != _fields(resource) or periods_changed):
             updated += 1
         add_aliases(resource, [entry["name"], entry["slug"], *entry.get("aliases", [])])
+        if progress:
+            progress(done, len(entries))
     db.session.flush()
     return {"created": created, "updated": updated, "total": len(entries)}
 

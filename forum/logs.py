@@ -25,6 +25,10 @@ HINT_CHARS = 12  # enough to tell accounts apart in a day's log, too few to be w
 # limit key, which for the per-account sign-in limit is whatever was typed as the login; our own event replaces it.
 QUIET_LOGGERS = ("alembic.runtime.plugins", "flask-limiter")
 
+# The development server (`flask run`, `make run`) logs here: its address on start, reloads, and a line per request.
+DEV_SERVER_LOGGER = "werkzeug"
+DEV_SERVER_REQUEST_LINE = '"%s" %s %s'  # how werkzeug's line per request ends: request line, status, size
+
 access_log = logging.getLogger("forum.access")
 security_log = logging.getLogger("forum.auth")
 
@@ -46,7 +50,8 @@ class OneLineFormatter(logging.Formatter):
 
 
 def configure(app: Flask) -> None:
-    """Give every record a request id; log to stderr one line each unless logging is already set up."""
+    """Give every record a request id; log to stderr one line each unless logging is already set up; one line per
+    request, the access line, even under the development server."""
     _install_request_id_on_records()
     root = logging.getLogger()
     if not root.handlers:  # gunicorn and `flask` leave the root logger bare; a test runner or a host may not
@@ -54,11 +59,30 @@ def configure(app: Flask) -> None:
         handler.setFormatter(OneLineFormatter())
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+        if app.config["FORUM_ENV"] == "development":
+            _dev_server_prints_plainly()
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger(DEV_SERVER_LOGGER).addFilter(not_a_dev_server_request_line)
     app.config.setdefault("RATELIMIT_ON_BREACH_CALLBACK", rate_limit_hit)  # read by the limiter's init_app
     app.before_request(start_request)
     app.after_request(finish_request)  # registered first, so it runs last and sees the final status
+
+
+def _dev_server_prints_plainly() -> None:
+    """In development the server's own lines (its address, reloads, errors) print as it writes them, not folded
+    onto one timestamped line, so " * Running on http://127.0.0.1:5000" stands on a line of its own that a
+    terminal makes clickable. Its line per request is gone already (not_a_dev_server_request_line)."""
+    server = logging.getLogger(DEV_SERVER_LOGGER)
+    if not server.handlers:
+        server.addHandler(logging.StreamHandler(sys.stderr))
+        server.propagate = False
+
+
+def not_a_dev_server_request_line(record: logging.LogRecord) -> bool:
+    """A filter for the development server's logger: forum.access already logs each request once, with its id
+    and time, so the server's own line for it would only say it again."""
+    return not (isinstance(record.msg, str) and record.msg.endswith(DEV_SERVER_REQUEST_LINE))
 
 
 def _install_request_id_on_records() -> None:

@@ -179,13 +179,22 @@ def check_counter(counter: Counter, *, examples: int = EXAMPLES) -> Mismatch | N
                     examples=[(key, cached_value, actual_value) for key, cached_value, actual_value, _ in rows])
 
 
-def check() -> list[Mismatch]:
-    """Every counter that differs from its rows; an empty list when all agree. Changes nothing."""
-    return [mismatch for counter in COUNTERS if (mismatch := check_counter(counter)) is not None]
+def check(*, progress: Callable[[int, int], None] | None = None) -> list[Mismatch]:
+    """Every counter that differs from its rows; an empty list when all agree. Changes nothing.
+
+    progress(done, total), when given, hears of each counter checked: each is a scan of a whole table."""
+    found = []
+    for done, counter in enumerate(COUNTERS, 1):
+        if (mismatch := check_counter(counter)) is not None:
+            found.append(mismatch)
+        if progress:
+            progress(done, len(COUNTERS))
+    return found
 
 
-def repair() -> list[Mismatch]:
-    """Write every counter back from its rows, in the caller's transaction (the caller commits).
+def repair(*, progress: Callable[[int, int], None] | None = None) -> list[Mismatch]:
+    """Write every counter back from its rows, in the caller's transaction (the caller commits); progress as for
+    check.
 
     Returns what differed before the repair. On PostgreSQL the counted tables are locked against writers first
     (SHARE mode: reads go on, writes wait a few seconds): under READ COMMITTED a vote committed between the
@@ -194,14 +203,14 @@ def repair() -> list[Mismatch]:
     if _dialect() == "postgresql":
         db.session.execute(sa.text(f"LOCK TABLE {', '.join(COUNTED_TABLES)} IN SHARE MODE"))
     found = []
-    for counter in COUNTERS:
-        mismatch = check_counter(counter)
-        if mismatch is None:
-            continue
-        found.append(mismatch)
-        actual = counter.actual()
-        db.session.execute(
-            sa.update(counter.model).values({counter.column: actual.c.n})
-            .where(counter.model.id == actual.c.id, counter.differs(actual))
-            .execution_options(synchronize_session=False))
+    for done, counter in enumerate(COUNTERS, 1):
+        if (mismatch := check_counter(counter)) is not None:
+            found.append(mismatch)
+            actual = counter.actual()
+            db.session.execute(
+                sa.update(counter.model).values({counter.column: actual.c.n})
+                .where(counter.model.id == actual.c.id, counter.differs(actual))
+                .execution_options(synchronize_session=False))
+        if progress:
+            progress(done, len(COUNTERS))
     return found
