@@ -85,6 +85,27 @@ def can_restore(user, item) -> bool:
     return can_moderate(user) and item.status == "removed"
 
 
+def can_lock(user, story) -> bool:
+    """Moderators close a standing story's thread to new comments; a locked one has nothing to lock."""
+    return can_moderate(user) and story.status == "published" and not story.locked
+
+
+def can_unlock(user, story) -> bool:
+    return can_moderate(user) and story.locked
+
+
+def can_ban(user, member: User) -> bool:
+    """Moderators ban members; only an admin bans a moderator. Nobody bans an admin (the console can, and admins
+    change roles first) or themselves (a ban would lock them out of the very page that lifts it)."""
+    return (can_moderate(user) and member.id != user.id and not member.is_admin
+            and (not member.is_moderator or user.is_admin))
+
+
+def can_unban(user, member: User) -> bool:
+    """Who may ban may lift the ban; an admin banned at the console is let back by another admin."""
+    return can_moderate(user) and member.id != user.id and (not member.is_moderator or user.is_admin)
+
+
 def can_edit_resources(user) -> bool:
     return can_moderate(user)
 

@@ -15,4 +15,4 @@ def require_moderator():
 
 
 # each module registers its routes on bp
-from . import catalogue, curation, reports, revisions, users, verifications  # noqa: E402,F401
+from . import bans, catalogue, curation, reports, revisions, users, verifications  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""Open reports, the actions that answer them, and the first-posts queue."""
+"""Open reports, the first-posts queue, and the one view every action on a story or comment goes through, from the
+reports page, the queue, or the item's own page (with or without an open report)."""
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -20,8 +21,16 @@ ACTIONS = {
 }
 NEEDS_REASON = {"remove", "restore", "lock", "unlock", "ban_author"}  # the log says why, publicly
 # What the item must be for the action to make sense: a deleted item stays deleted (removing it first would
-# otherwise let a moderator restore what its author deleted).
-STATE_RULES = {"remove": permissions.can_remove, "restore": permissions.can_restore}
+# otherwise let a moderator restore what its author deleted), and a second press of Lock or Restore (another tab,
+# another moderator) is refused rather than logged twice.
+STATE_RULES = {"remove": permissions.can_remove, "restore": permissions.can_restore,
+               "lock": permissions.can_lock, "unlock": permissions.can_unlock}
+LABELS = {"dismiss": "Dismiss the reports", "remove": "Remove", "restore": "Restore", "lock": "Lock thread",
+          "unlock": "Unlock thread", "review": "Looks fine", "ban_author": "Ban the author"}
+REASON_MISSING = "Say why: the reason goes in the public moderation log."
+
+for _name in ("can_remove", "can_restore", "can_lock", "can_unlock"):
+    bp.add_app_template_global(getattr(permissions, _name), _name)
 
 
 class ActionForm(BaseForm):
@@ -45,17 +54,21 @@ def queue():
 
 @bp.route("/<any(story, comment):target_type>/<int:target_id>/<action>", methods=["POST"])
 def act(target_type: str, target_id: int, action: str):
-    """One view for every action on a reported item: the table above says which apply; moderator_actions does them."""
+    """One view for every action on a story or comment: the tables above say which apply and when;
+    moderator_actions does them. An open report is not needed: the item's own page offers the same actions."""
     if action not in ACTIONS[target_type]:
         abort(404)
     target = loaders.report_target_or_404(target_type, target_id)
     if action in STATE_RULES and not STATE_RULES[action](current_user, target):
         return render_error(409, refusal(target_type, target, action))
     form = ActionForm()
-    if not form.validate() or (action in NEEDS_REASON and not form.reason.data):
-        flash("Say why: the reason goes in the public moderation log." if form.validate()
-              else "Check the form: " + "; ".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(back()), 303
+    valid = form.validate()
+    if valid and action in NEEDS_REASON and not form.reason.data:
+        form.reason.errors.append(REASON_MISSING)
+        valid = False
+    if not valid:  # the form again, with what was wrong: a browser that skipped `required` lands here
+        return render_template("mod/act.html", form=form, target_type=target_type, target=target, action=action,
+                               label=LABELS[action], next=back()), 400
     reason = form.reason.data or ""
     if action == "remove":
         moderator_actions.remove(target, actor=current_user, reason=reason)
@@ -69,7 +82,7 @@ def act(target_type: str, target_id: int, action: str):
         moderator_actions.mark_reviewed(target, actor=current_user, reason=reason)
     elif action == "ban_author":
         author = db.session.get(User, target.author_id)
-        if author.is_moderator and not current_user.is_admin:
+        if not permissions.can_ban(current_user, author):
             abort(403)
         moderator_actions.ban(author, actor=current_user, days=form.days.data, reason=reason)
     db.session.commit()
@@ -80,6 +93,10 @@ def act(target_type: str, target_id: int, action: str):
 def refusal(target_type: str, target, action: str) -> str:
     if target.status == "deleted":
         return f"Its author deleted this {target_type}: a moderator cannot {action} it, and the deletion stands."
+    if action == "lock" and target.locked:
+        return "This story is locked already: there is nothing to lock."
+    if action == "unlock":
+        return "This story is not locked: there is nothing to unlock."
     return f"This {target_type} is {target.status}: there is nothing to {action}."
 
 
