@@ -20,19 +20,22 @@ log = logging.getLogger(__name__)
 SMTP_TIMEOUT_SECONDS = 10  # per connect and per command: a relay that hangs fails the job instead of holding it
 
 
-def send_later(*, to: str, subject: str, body: str) -> None:
+def send_later(*, to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Send once the current transaction commits; the way a view or any domain code sends mail."""
-    enqueue(send, to=to, subject=subject, body=body)
+    enqueue(send, to=to, subject=subject, body=body, **({"headers": headers} if headers else {}))
 
 
 @job
-def send(*, to: str, subject: str, body: str) -> None:
-    """Send now. Called by the job queue; inside a request, use send_later."""
+def send(*, to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
+    """Send now. Called by the job queue; inside a request, use send_later. headers: more of them, such as
+    List-Unsubscribe (forum.notifications)."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
     message["To"] = to
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
 
     if config["MAIL_SERVER"]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from . import caching
 from .extensions import db
-from .models import Comment, CommentVote, SavedStory, Story, StoryVote
+from .models import FOLLOW_KINDS, Comment, CommentVote, Follow, SavedStory, Story, StoryVote
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class StoryFacts:
 class ReaderState:
     voted: bool
     saved: bool
+    followed: bool
     voted_comments: set[int]
     own_comments: set[int]
 
@@ -68,8 +69,23 @@ def comment_actions(story_id: int, comment_id: int) -> str | None:
                            voted=comment_id in state.voted_comments)
 
 
+def follow_button(kind: int, number: int) -> str | None:
+    """The reader's Follow button (forum.following): "Following" where they follow it; else the stand-in's."""
+    from . import following
+
+    kind_name = FOLLOW_KINDS[kind]
+    key = following.key_from_hole(kind_name, number)
+    if not following.reader_follows(kind_name, key, number):
+        return None
+    return following.render_button(kind_name, key, followed=True)
+
+
+def reader_follows_story(story_id: int) -> bool:
+    return _reader_state(story_id).followed
+
+
 def _reader_state(story_id: int) -> ReaderState:
-    """Whether the reader upvoted and saved the story, and which of its comments they upvoted or wrote: one
+    """Whether the reader upvoted, saved and follows the story, and which of its comments they upvoted or wrote: one
     statement, once per request."""
     known = g.setdefault("reader_state", {})
     if story_id not in known:
@@ -79,13 +95,15 @@ def _reader_state(story_id: int) -> ReaderState:
             .where(StoryVote.user_id == reader, StoryVote.story_id == story_id),
             sa.select(sa.literal("saved"), SavedStory.story_id)
             .where(SavedStory.user_id == reader, SavedStory.story_id == story_id),
+            sa.select(sa.literal("followed"), Follow.id)
+            .where(Follow.user_id == reader, Follow.kind == "story", Follow.key == str(story_id)),
             sa.select(sa.literal("comment_vote"), CommentVote.comment_id)
             .join(Comment, Comment.id == CommentVote.comment_id)
             .where(CommentVote.user_id == reader, Comment.story_id == story_id),
             sa.select(sa.literal("own"), Comment.id).where(Comment.story_id == story_id, Comment.author_id == reader),
         )).all()
         kinds = {kind for kind, _ in rows}
-        known[story_id] = ReaderState(voted="voted" in kinds, saved="saved" in kinds,
+        known[story_id] = ReaderState(voted="voted" in kinds, saved="saved" in kinds, followed="followed" in kinds,
                                       voted_comments={i for kind, i in rows if kind == "comment_vote"},
                                       own_comments={i for kind, i in rows if kind == "own"})
     return known[story_id]
@@ -105,4 +123,4 @@ def _reader_comments(story_id: int, state: ReaderState) -> dict[int, Comment]:
 def register() -> None:
     """Name the fillers of the holes the templates mark (create_app calls this)."""
     caching.HOLES.update(account_nav=account_nav, story_tools=story_tools, story_actions=story_actions,
-                         comment_actions=comment_actions)
+                         comment_actions=comment_actions, follow_button=follow_button)

@@ -348,3 +348,10 @@ def snippet(story: Story, parsed: ParsedQuery) -> Markup:
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + SNIPPET_CHARS < len(text) else ""
     return Markup(escape(prefix) + Markup("").join(pieces) + escape(suffix))
+
+
+def story_matches(q: SearchRequest, story_id: int) -> bool:
+    """Whether the search q finds this story now: its matched set narrowed to the one id (a saved search's check
+    of a new story, forum.following)."""
+    statement = _filtered(q, parse(q.text)).where(Story.id == story_id)
+    return db.session.scalar(statement.limit(1)) is not None

@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from . import caching, history, markup, notifications
+from . import caching, following, history, markup, notifications
 from .extensions import db
+from .jobs import enqueue
 from .models import MAX_DEPTH, MAX_STORED_DEPTH, Comment, Revision, Story, User, path_segment, utcnow
 
 COMMENT_SORTS = {"top": "Top", "new": "New", "old": "Old"}
@@ -94,6 +95,8 @@ def notify_for(*, comment: Comment, story: Story, author: User, parent: Comment 
         if user.id not in notified:
             notifications.notify(user_id=user.id, kind="mention", actor=author, story=story, comment=comment)
             notified.add(user.id)
+    # the story's followers, told by a job after the commit: already told of it as a reply or mention, never twice
+    enqueue(following.notify_comment_followers, comment.id, sorted(notified))
 
 
 def mentioned_users(body: str) -> list[User]:

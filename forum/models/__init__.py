@@ -14,6 +14,7 @@ from .accounts import (
     utcnow,
 )
 from .curation import Feature, Hub
+from .following import EMAIL_MODES, FOLLOW_KINDS, Follow, MailPreference
 from .moderation import REPORT_REASONS, ModAction, Report
 from .site import CacheVersion
 from .stories import (
@@ -52,5 +53,5 @@ __all__ = [
     "Journey", "ResourceScale", "ScoreReport", "StoryResource", "alias_key", "MAX_DEPTH", "MAX_STORED_DEPTH",
     "NOTIFICATION_KINDS",
     "Comment", "CommentVote", "Notification", "SavedStory", "StoryVote", "path_segment", "REPORT_REASONS", "Feature",
-    "Hub", "Report", "CacheVersion",
+    "Hub", "Report", "CacheVersion", "EMAIL_MODES", "FOLLOW_KINDS", "Follow", "MailPreference",
 ]

@@ -67,6 +67,8 @@ class User(UserMixin, db.Model):
     karma: Mapped[int] = mapped_column(default=0, server_default="0")
     # Cached so the header shows it without a query; written in the same transaction as the notifications.
     unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How many things the member follows (forum.following): a page's Follow button asks nothing of a member at 0.
+    follow_count: Mapped[int] = mapped_column(default=0, server_default="0")
     email_on_reply: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     email_on_mention: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # No longer read: sign-ins are LoginSession rows (forum.auth.sessions). Kept until a migration drops it.

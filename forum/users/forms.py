@@ -1,10 +1,12 @@
 """Settings forms: each change that matters asks for the current password."""
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from .. import passwords
 from ..auth.forms import BACKGROUND_CHOICES, EmailAddress, check_not_common, new_password_field
 from ..forms import BaseForm, strip_or_none
+from ..models import EMAIL_MODES
 
 BIO_MAX = 2000
 
@@ -49,3 +51,7 @@ class ProfileForm(BaseForm):
         description="Plain text, shown on your profile.")
     email_on_reply = BooleanField("Email me when someone replies to my story or comment")
     email_on_mention = BooleanField("Email me when someone mentions me (@name)")
+    follow_mail = SelectField("Email me about what I follow", default="off",
+                              choices=[SelectChoice(value, label) for value, label in EMAIL_MODES.items()],
+                              description="New stories in the steps, resources and searches you follow, and new "
+                                          "comments on the stories you follow.")

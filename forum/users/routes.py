@@ -1,25 +1,27 @@
 """Profiles and account settings."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import exam, loaders, notifications, passwords, permissions
 from ..auth import email_change, login_limits, sessions
 from ..caching import cached_page
 from ..errors import keeps_input_on_csrf_failure, render_error
-from ..extensions import db
+from ..extensions import csrf, db
 from ..forms import BaseForm
 from ..jobs import enqueue
 from ..logs import secret_in_path, security_event
-from ..models import Notification, PasswordResetToken, SavedStory, Story
+from ..models import MailPreference, PasswordResetToken, SavedStory, Story, User, utcnow
 from ..urls import user_url
 from . import bp
 from .forms import EmailChangeForm, PasswordChangeForm, ProfileForm
 
 PROFILE_STORIES = 50  # a profile shows the newest; nobody has written more yet
 NOTIFICATIONS_SHOWN = 100
+UNSUBSCRIBE_LINK_BAD = ("This unsubscribe link is not one we sent, or it was cut short. You can turn each kind of "
+                        "email off in your settings.")
 EMAIL_LINK_EXPIRED = ("This link no longer works: it was used, it is more than a day old, or the address changed "
                       "since. Ask for a new one in your settings.")
 
@@ -37,9 +39,11 @@ def profile(username: str):
 
 
 def _settings_page(**forms):
+    preference = db.session.get(MailPreference, current_user.id)
     forms.setdefault("profile_form", ProfileForm(data={
         "background": current_user.background or "", "bio": current_user.bio,
-        "email_on_reply": current_user.email_on_reply, "email_on_mention": current_user.email_on_mention}))
+        "email_on_reply": current_user.email_on_reply, "email_on_mention": current_user.email_on_mention,
+        "follow_mail": preference.follow_mail if preference else "off"}))
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
     forms.setdefault("email_form", EmailChangeForm(formdata=None))
     return render_template("users/settings.html", sign_ins=sessions.live_count(current_user), **forms)
@@ -66,6 +70,14 @@ def update_profile():
     current_user.bio = form.bio.data or ""
     current_user.email_on_reply = form.email_on_reply.data
     current_user.email_on_mention = form.email_on_mention.data
+    preference = db.session.get(MailPreference, current_user.id)
+    if preference is None:
+        preference = MailPreference(user_id=current_user.id)
+        db.session.add(preference)
+    if preference.follow_mail != "daily" and form.follow_mail.data == "daily":
+        # the first digest starts from now: not from every notification ever, nor again from those mailed one by one
+        preference.last_digest_at = utcnow()
+    preference.follow_mail = form.follow_mail.data
     db.session.commit()
     flash("Profile saved.", "success")
     return redirect(url_for("users.settings"))
@@ -171,12 +183,13 @@ def sign_out_everywhere():
 @bp.route("/notifications")
 @login_required
 def notifications_page():
-    rows = list(db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == current_user.id)
-        # selectin for the story: an outer join to stories (whose author is joined too) scans every story
-        .options(joinedload(Notification.actor), selectinload(Notification.story), joinedload(Notification.comment))
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(NOTIFICATIONS_SHOWN)))
-    return render_template("users/notifications.html", notifications=rows)
+    """The newest notifications, those since the last visit marked new. Opening the page clears the header's count
+    through the session, not the database: a GET writes nothing (forum.notifications)."""
+    rows = notifications.page_rows(current_user.id, NOTIFICATIONS_SHOWN)
+    last_visit = notifications.mark_seen(current_user.id)
+    new = {n.id for n in rows if n.read_at is None and (last_visit is None or n.created_at > last_visit)}
+    return render_template("users/notifications.html", notifications=rows, new=new,
+                           snippets={n.id: notifications.snippet(n) for n in rows})
 
 
 @bp.route("/notifications/read", methods=["POST"])
@@ -185,6 +198,28 @@ def mark_notifications_read():
     notifications.mark_all_read(current_user)
     db.session.commit()
     return redirect(url_for("users.notifications_page"))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+@secret_in_path
+def unsubscribe(token: str):
+    """The link in every notification mail. GET shows one button (mail scanners open links; a GET changes
+    nothing); POST turns that mail off, no sign-in needed.
+
+    Exempt from CSRF, this view alone: RFC 8058's one-click unsubscribe is a POST from the mail provider, which has
+    no session and no form token. The signed token in the address is what authorises it: only the member's
+    mailbox has it, so a forged request from another site cannot carry it, and all it can do is stop mail."""
+    found = notifications.read_unsubscribe_token(token)
+    user = db.session.get(User, found[0]) if found else None
+    if user is None:
+        return render_error(400, UNSUBSCRIBE_LINK_BAD)
+    list_name = notifications.MAIL_LISTS[found[1]]
+    if request.method == "POST":
+        notifications.unsubscribe(user, found[1])
+        db.session.commit()
+        return render_template("users/unsubscribe.html", list_name=list_name, done=True)
+    return render_template("users/unsubscribe.html", list_name=list_name, done=False)
 
 
 @bp.route("/saved")
