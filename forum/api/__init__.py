@@ -11,3 +11,4 @@ DEFAULT_RATE_LIMIT = "300 per minute"  # a script paging through every story at 
 limiter.shared_limit(lambda: current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT), scope="api")(bp)
 
 from . import insights, routes  # noqa: E402,F401
+from .docs import docs_bp  # noqa: E402,F401  (the reference page at /api/docs, outside /api/v1)

@@ -2,7 +2,7 @@
 import re
 import secrets
 
-from wtforms import HiddenField, TextAreaField
+from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import BaseForm, strip_or_none
@@ -17,6 +17,7 @@ class CommentForm(BaseForm):
         description="Markdown works. Be kind; no recalled exam questions.")
     parent_id = HiddenField()
     submission_key = HiddenField()
+    preview = SubmitField("Preview")  # pressed instead of Send: the form comes back with the text rendered
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,3 +30,4 @@ class CommentForm(BaseForm):
 
 class EditCommentForm(BaseForm):
     body = CommentForm.body
+    preview = CommentForm.preview

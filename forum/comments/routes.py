@@ -4,11 +4,11 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from .. import history, loaders, permissions, threads, vote_buttons, votes
+from .. import history, loaders, markup, permissions, threads, vote_buttons, votes
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
 from ..models import Comment, Story
-from ..posting_limits import answer_later, comment_limit_exceeded, edit_limit_exceeded
+from ..posting_limits import answer_later, comment_limit_exceeded, edit_limit_exceeded, preview_limit_exceeded
 from ..urls import story_url
 from . import bp
 from .forms import CommentForm, EditCommentForm
@@ -24,8 +24,24 @@ def permalink(comment_id: int):
     return redirect(story_url(comment.story, comment_id=comment.id))
 
 
-def render_comment_form(form: CommentForm, story: Story, parent: Comment | None, status: int):
-    return render_template("comments/reply.html", form=form, story=story, parent=parent), status
+PREVIEW_LATER = "You have asked for many previews in a short time. Wait a few minutes and press Preview again; " \
+                "your comment is kept here."
+
+
+def render_comment_form(form: CommentForm, story: Story, parent: Comment | None, status: int,
+                        preview: str | None = None):
+    return render_template("comments/reply.html", form=form, story=story, parent=parent, preview=preview), status
+
+
+def preview_of(form: CommentForm | EditCommentForm) -> tuple[str | None, int]:
+    """(the body rendered as it would be posted, 0), or (None, seconds to wait) when the member's preview allowance
+    (shared with story previews) is spent. Called only once the form is valid and the member may post it; nothing
+    is stored."""
+    retry_after = preview_limit_exceeded(current_user)
+    if retry_after:
+        form.form_errors.append(PREVIEW_LATER)
+        return None, retry_after
+    return markup.render(form.body.data), 0
 
 
 def parent_in(story: Story, parent_id: int | None) -> Comment | None:
@@ -57,6 +73,11 @@ def create(story_id: int):
     if not permissions.can_comment(current_user, story):
         form.form_errors.append("This story is locked." if story.locked else "You cannot comment here.")
         return render_comment_form(form, story, parent, 403)
+    if form.preview.data:
+        preview, retry_after = preview_of(form)
+        if retry_after:
+            return answer_later(render_comment_form(form, story, parent, 429), retry_after)
+        return render_comment_form(form, story, parent, 200, preview=preview)
     existing = db.session.scalar(sa.select(Comment).where(Comment.author_id == current_user.id,
                                                           Comment.submission_key == form.submission_key.data))
     if existing is not None:
@@ -85,8 +106,8 @@ def reply(comment_id: int):
     return render_comment_form(form, parent.story, parent, 200)
 
 
-def render_edit_form(form: EditCommentForm, comment: Comment, status: int):
-    return render_template("comments/edit.html", form=form, comment=comment), status
+def render_edit_form(form: EditCommentForm, comment: Comment, status: int, preview: str | None = None):
+    return render_template("comments/edit.html", form=form, comment=comment, preview=preview), status
 
 
 def refuse_edit(comment: Comment):
@@ -110,6 +131,11 @@ def edit(comment_id: int):
         return refuse_edit(comment)
     form = EditCommentForm(data=None if request.method == "POST" else {"body": comment.body})
     if request.method == "POST" and not g.get("csrf_failed") and form.validate():
+        if form.preview.data:
+            preview, retry_after = preview_of(form)
+            if retry_after:
+                return answer_later(render_edit_form(form, comment, 429), retry_after)
+            return render_edit_form(form, comment, 200, preview=preview)
         retry_after = edit_limit_exceeded(current_user)
         if retry_after:
             form.form_errors.append("You are editing faster than we allow. Wait a little, then save again: "
