@@ -1,14 +1,15 @@
 """Demo content for `make run`: a living forum on a new database. Idempotent: running it twice adds nothing."""
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from . import catalogue, curation, journeys, markup, passwords, ranking, scales, search, threads, votes
-from .demo_sample import seed_sample
+from .demo_sample import SAMPLE_STORIES, seed_sample
 from .extensions import db
-from .models import Feature, Hub, PracticeScore, Resource, Story, User, username_key
+from .models import Feature, Hub, PracticeScore, Resource, Story, StoryVote, User, username_key
 from .models.stories import slugify
 from .stories.writing import set_resources
 
@@ -42,6 +43,15 @@ DEMO_FEATURES = [
      "it sits on the difficulty scale. Get ready for honest insights, not just the usual textbook talk."),
 ]
 DEMO_CURATOR = "maya_img"  # the demo admin; the log shows her featuring the cards
+# The seed's progress-bar steps besides the generated stories: accounts, written stories, journeys, cards, threads.
+SEED_STAGES = 5
+
+
+def holds_demo_content() -> bool:
+    """Whether `flask seed-demo` filled this database: its admin is there, at the address only the demo gives her
+    (.invalid is a reserved domain, so no real member has it). One indexed lookup; the front page is cached."""
+    return db.session.scalar(sa.select(sa.literal(True)).where(
+        User.username_key == username_key(DEMO_CURATOR), User.email == f"{DEMO_CURATOR}@demo.invalid")) is not None
 
 
 def seed_users() -> dict[str, User]:
@@ -168,26 +178,37 @@ def seed_discussion(users: dict[str, User]) -> tuple[int, int]:
             for entry in thread["comments"]:
                 add(story, entry, None)
     # Each account upvotes about a third of the others' stories: a fixed pattern, so hot and top differ from new.
-    counts = {story.id: story.votes for story in stories.values()}
+    # The new votes are counted as rows: votes.vote_story updates each story's count in the session as it goes, so
+    # the stories' counts before and after would be the same numbers (the summary said "0 new story votes").
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(StoryVote))
     for u, user in enumerate(users.values()):
         for s, story in enumerate(stories.values()):
             if story.author_id != user.id and (3 * s + u) % 7 < 3:
-                counts[story.id], _ = votes.vote_story(user=user, story=story, up=True)
-    return comments, sum(counts.values()) - sum(story.votes for story in stories.values())
+                votes.vote_story(user=user, story=story, up=True)
+    return comments, db.session.scalar(sa.select(sa.func.count()).select_from(StoryVote)) - before
 
 
-def seed(now: datetime | None = None) -> dict:
+def seed(now: datetime | None = None, progress: Callable[[int, int], None] | None = None) -> dict:
+    """Add what the database lacks and commit; progress(done, total), when given, hears of each generated story and
+    of each other stage (the CLI draws a bar with it). Returns what was added, by kind."""
     from .models import utcnow
 
+    total = SEED_STAGES + SAMPLE_STORIES
+    report = progress or (lambda done, total: None)
     counts = catalogue.load()
     users = seed_users()
+    report(1, total)
     now = now or utcnow()
     stories = seed_stories(users, now)
-    stories += seed_sample(users[DEMO_CURATOR].password_hash, now)
+    report(2, total)
+    stories += seed_sample(users[DEMO_CURATOR].password_hash, now, progress=lambda done: report(2 + done, total))
     catalogue.refresh_story_counts()
     linked = seed_journeys(users)
+    report(total - 2, total)
     features = seed_features(users)
+    report(total - 1, total)
     comments, story_votes = seed_discussion(users)
     db.session.commit()
+    report(total, total)
     return {"resources": counts["total"], "users": len(users), "new stories": stories, "new journeys": linked,
             "new featured cards": features, "new comments": comments, "new story votes": story_votes}

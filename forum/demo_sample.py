@@ -6,14 +6,16 @@ kept inside forum/exam.py's rules: scores only where the exam reported one, at o
 standard for a pass and below it for a fail, practice scores in the weeks before the exam, on the scale each
 assessment reported that day, near the real score as each form runs (or, for pass/fail Step 1, near the
 candidate's ability, which the outcome follows).
-They are fiction, like all demo content, and never run in production (`flask seed-demo` refuses).
+Their titles and first-person text come from forum/demo_text.py, from each story's own record, resources and
+practice scores. They are fiction, like all demo content, and never run in production (`flask seed-demo` refuses).
 """
 import random
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from . import exam, markup, practice_model, ranking, scales, search
+from . import demo_text, exam, markup, practice_model, ranking, scales, search
 from .extensions import db
 from .models import PracticeScore, Resource, Story, StoryResource, User, username_key
 from .models.stories import slugify
@@ -35,14 +37,14 @@ FAVOURITES = {
                 "mehlman-medical", "onlinemeded"],
     "step3": ["uworld-step-3", "uworld-ccs", "master-the-boards-step-3", "amboss-qbank"],
 }
-PARAGRAPHS = [
-    "I kept a strict schedule: questions in the morning, review in the afternoon, flashcards at night.",
-    "The first practice test was humbling, but the trend mattered more than any single score.",
-    "I took one full day off every week, which kept me from burning out in the last month.",
-    "Reviewing every explanation, right or wrong, was where most of my learning happened.",
-    "Timed random blocks from the start made the real exam feel familiar.",
-    "Sleep and exercise were non-negotiable for me; my scores dropped in the weeks I skipped them.",
-]
+# A sample account's profile line, by background: the n-th account of a background takes the n-th (cycling).
+BIOS = {
+    "img": ["IMG, applying to internal medicine.", "Graduated abroad; now an observer in New Jersey.",
+            "IMG and new mother, studying at night.", "Research fellow, IMG, aiming for neurology."],
+    "us_md": ["MS3, thinking about surgery.", "MD student in Ohio.", "Fourth year, applying pediatrics."],
+    "us_do": ["OMS-III, COMLEX and USMLE.", "DO student, family medicine bound."],
+    "other": ["Caribbean school graduate.", "Offshore school, now in clinicals in Florida."],
+}
 
 
 def _weighted(rng: random.Random, weights: dict):
@@ -135,10 +137,12 @@ def _authors(password_hash: str) -> list[User]:
     authors = []
     for name in names:
         user = existing.get(name)
+        background = _weighted(rng, BACKGROUND_WEIGHTS)
         if user is None:
+            bios = BIOS[background]
             user = User(username=name, username_key=username_key(name), email=f"{name}@demo.invalid",
-                        password_hash=password_hash, role="member", background=_weighted(rng, BACKGROUND_WEIGHTS),
-                        bio="A generated sample account: its stories feed the demo's insights.",
+                        password_hash=password_hash, role="member", background=background,
+                        bio=bios[sum(a.background == background for a in authors) % len(bios)],
                         created_at=datetime(2024, 1, 1))
             db.session.add(user)
         authors.append(user)
@@ -146,8 +150,21 @@ def _authors(password_hash: str) -> list[User]:
     return authors
 
 
-def seed_sample(password_hash: str, now: datetime) -> int:
-    """Add the sample stories once; a second run finds them by their authors and adds nothing."""
+def _words(index: int, story: Story, themes: list[int], bodies: set[str]) -> tuple[str, str]:
+    """The story's title and body (forum.demo_text), from an rng of its own: the main draw stays as it was, so the
+    records and practice scores do not move when the words change. A body another story already has is written
+    again from the next seed."""
+    for attempt in range(100):
+        title, body = demo_text.write(random.Random(f"{SEED}:{index}:{attempt}"), story, themes)
+        if body not in bodies:
+            bodies.add(body)
+            return title, body
+    raise RuntimeError(f"sample story {index}: no body of its own in 100 tries")
+
+
+def seed_sample(password_hash: str, now: datetime, progress: Callable[[int], None] = lambda done: None) -> int:
+    """Add the sample stories once; a second run finds them by their authors and adds nothing. progress(done)
+    hears of each story added."""
     authors = _authors(password_hash)
     if db.session.scalar(sa.select(sa.func.count()).select_from(Story)
                          .where(Story.author_id.in_([a.id for a in authors]))):
@@ -157,24 +174,24 @@ def seed_sample(password_hash: str, now: datetime) -> int:
     assessments = {step: [r for r in resources.values() if r.kind == "self-assessment" and step in r.step_codes]
                    for step in STEP_WEIGHTS}
     rng = random.Random(SEED)
+    bodies: set[str] = set()
     for index in range(SAMPLE_STORIES):
         author = authors[index % len(authors)]
         record = _record(rng, today)
-        step = exam.STEPS[record["step"]]
         picks = [slug for rank, slug in enumerate(FAVOURITES[record["step"]]) if slug in resources
                  and rng.random() < 0.9 / (1 + 0.5 * rank)]
-        headline = f"{record['score']}" if record["score"] else exam.OUTCOMES[record["outcome"]].lower()
-        title = f"Sample: {step.short} {headline} after {record['prep_weeks']} weeks"
-        body = "\n\n".join(rng.sample(PARAGRAPHS, 3))
+        themes = rng.sample(range(len(demo_text.THEMES)), 3)  # the draw that picked three paragraphs before
         created_at = now - timedelta(days=rng.randint(1, 400), minutes=index)
-        story = Story(author=author, title=title, slug=slugify(title), body=body, body_html=markup.render(body),
-                      background=author.background, created_at=created_at, votes=0, hot=ranking.hot(0, created_at),
-                      **record)
+        story = Story(author=author, background=author.background, created_at=created_at, votes=0,
+                      hot=ranking.hot(0, created_at), **record)
         story.resource_links = [StoryResource(resource=resources[slug], resource_id=resources[slug].id,
                                               rating=rng.randint(3, 5), note="", position=position)
                                 for position, slug in enumerate(picks)]
         story.practice_scores = _practice(rng, record, assessments[record["step"]], today)
+        story.title, story.body = _words(index, story, themes, bodies)
+        story.slug, story.body_html = slugify(story.title), markup.render(story.body)
         story.search_extra = search.story_text(story, [resources[slug] for slug in picks])
         db.session.add(story)
+        progress(index + 1)
     db.session.flush()
     return SAMPLE_STORIES

@@ -36,3 +36,27 @@ def test_a_moderator_features_a_story_and_the_front_page_shows_its_card(page, li
     page.wait_for_url(live_server["url"] + story_path)
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     assert page.problems == []
+
+
+def test_the_first_featured_card_is_on_the_first_screen_of_a_desktop_and_a_phone(browser, live_server):
+    """The front page's intro shows its opening paragraph (the rest behind "Read the full introduction"), so the
+    cards start within the first screen: beneath the paragraph on a desktop, above it on a phone, where that
+    paragraph alone is taller than the screen."""
+    from forum import curation
+    from tests.builders import make_story, make_user
+
+    with live_server["app"].app_context():
+        curation.ensure_hubs()
+        story = make_story(make_user("e2e_first_screen"), title="CK 251: what moved my NBMEs")
+        curation.feature(hub=curation.get_hub("home"), story=story, actor=None, teaser=TEASER)
+        db.session.commit()
+        db.session.remove()
+
+    for width, height in ((1280, 800), (375, 667)):
+        context = browser.new_context(base_url=live_server["url"], viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto("/")
+        expect(page.get_by_text("Read the full introduction")).to_be_visible()
+        top = page.locator("article.feature-card").first.bounding_box()["y"]
+        assert top < height, f"the first card starts {top:.0f} px down at {width}x{height}"
+        context.close()
