@@ -20,7 +20,15 @@ run: $(BIN)/.runtime  ## serve http://127.0.0.1:5000 with a local SQLite databas
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: $(BIN)/.dev  ## the whole suite: SQLite always, PostgreSQL with TEST_DATABASE_URL, Chromium when present
+# vnu-jar and axe-core for tests/e2e/test_validators.py, pinned in package-lock.json; without npm those tests skip
+# (and fail in CI). --ignore-scripts: vnu-jar's install script would download a Java; we use the system's.
+NODE_DEPS := $(if $(shell command -v npm),node_modules/.installed)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test: $(BIN)/.dev $(NODE_DEPS)  ## the whole suite: SQLite always, PostgreSQL with TEST_DATABASE_URL, Chromium when present
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(BIN)/.dev  ## unit and web tests only, SQLite only: the inner loop while editing; `make test` stays the whole suite and what CI runs

@@ -71,6 +71,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from . import auth, comments, health, hubs, insights, mod, resources, stories, users
     from .api import bp as api_bp
+    from .api import docs_bp as api_docs_bp
     from .feeds import bp as feeds_bp
     from .feeds import sitemap_bp
     from .mod.public import public_bp
@@ -79,8 +80,11 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_docs_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(sitemap_bp)
+    from .following import bp as following_bp
+    app.register_blueprint(following_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -105,11 +109,13 @@ def register_security(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import caching, labels, permissions, personal, urls
+    from . import caching, following, labels, notifications, permissions, personal, urls
 
     personal.register()
     app.jinja_env.globals.update(
         hole=caching.hole,
+        follow_button=following.follow_button,
+        unread_count=notifications.unread_count,
         reader_id=caching.reader_id,
         can_post=permissions.can_post,
         can_moderate=permissions.can_moderate,

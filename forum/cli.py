@@ -1,5 +1,6 @@
 """flask commands for the people who run the site."""
 import sys
+from contextlib import ExitStack, contextmanager
 
 import click
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from .auth.forms import normalise_email, username_clash
 from .extensions import db
 from .models import ROLES, USERNAME_PATTERN, User, username_key
 
-users_cli = AppGroup("users", help="Create accounts, change roles, ban.")
+users_cli = AppGroup("users", help="Create accounts, change roles, ban and unban.")
 
 
 def _get_user(username: str) -> User:
@@ -19,6 +20,28 @@ def _get_user(username: str) -> User:
     if user is None:
         raise click.ClickException(f"No user called {username!r}.")
     return user
+
+
+BAR_STEPS = 200  # redraws of a progress bar: smooth to the eye, and 100,000 stories do not mean 100,000 redraws
+
+
+@contextmanager
+def progress_bar(label: str):
+    """Yields progress(done, total) for a domain function to call; Click draws the bar on stderr, so what a command
+    prints on stdout stays the same. The bar appears at the first call (pg_dump, which tells nothing, shows none);
+    off a terminal Click prints only the label, once, where a bar would fill a log with redraws."""
+    with ExitStack() as stack:
+        bar, shown = None, 0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar, shown
+            if bar is None:
+                bar = stack.enter_context(click.progressbar(length=total, label=label, file=sys.stderr,
+                                                            update_min_steps=max(total // BAR_STEPS, 1)))
+            bar.update(done - shown)
+            shown = done
+
+        yield progress
 
 
 def _read_password() -> str:
@@ -84,6 +107,21 @@ def ban_user(username: str, days: int | None, reason: str) -> None:
     click.echo(f"{user.username} is banned {'for ' + str(days) + ' days' if days else 'permanently'}.")
 
 
+@users_cli.command("unban")
+@click.argument("username")
+@click.option("--reason", required=True, help="Shown in the public moderation log.")
+def unban_user(username: str, reason: str) -> None:
+    """Lift a ban before it ends (a permanent one too); the member may post again."""
+    from . import moderator_actions
+
+    user = _get_user(username)
+    if not user.is_banned:
+        raise click.ClickException(f"{user.username} is not banned.")
+    moderator_actions.unban(user, actor=None, reason=reason)
+    db.session.commit()
+    click.echo(f"{user.username} is no longer banned.")
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
@@ -94,7 +132,8 @@ def seed_demo() -> None:
 
     if current_app.config["FORUM_ENV"] == "production":
         raise click.ClickException("seed-demo creates accounts with a published password: not in production.")
-    counts = demo.seed()
+    with progress_bar("Seeding the demo") as progress:
+        counts = demo.seed(progress=progress)
     click.echo("Demo content ready: " + ", ".join(f"{n} {what}" for what, n in counts.items())
                + f". Every demo account's password is {demo.DEMO_PASSWORD!r}.")
 
@@ -108,7 +147,8 @@ def load_resources() -> None:
     """Upsert the catalogue shipped in forum/data/resources.json (safe to run again)."""
     from . import catalogue
 
-    counts = catalogue.load()
+    with progress_bar("Loading the catalogue") as progress:
+        counts = catalogue.load(progress=progress)
     db.session.commit()
     click.echo(f"Catalogue: {counts['created']} added, {counts['updated']} updated, {counts['total']} in the file.")
 
@@ -116,15 +156,10 @@ def load_resources() -> None:
 @stories_cli.command("rerender")
 def rerender_stories() -> None:
     """Render every story's Markdown again, after a change to the markup policy."""
-    from . import markup
-    from .models import Story
+    from .stories import writing
 
-    changed = 0
-    for story in db.session.scalars(sa.select(Story).execution_options(yield_per=500)):
-        html = markup.render(story.body)
-        if html != story.body_html:
-            story.body_html = html
-            changed += 1
+    with progress_bar("Rendering stories") as progress:
+        changed = writing.rerender_all(progress=progress)
     db.session.commit()
     click.echo(f"Re-rendered stories: {changed} changed.")
 
@@ -137,14 +172,16 @@ def recount_command(check: bool) -> None:
     from . import recount
 
     if check:
-        mismatches = recount.check()
+        with progress_bar("Checking counters") as progress:
+            mismatches = recount.check(progress=progress)
         for mismatch in mismatches:
             click.echo(mismatch.describe())
         if mismatches:
             raise click.exceptions.Exit(1)
         click.echo(f"All {len(recount.COUNTERS)} cached counters match their rows.")
         return
-    mismatches = recount.repair()
+    with progress_bar("Recounting") as progress:
+        mismatches = recount.repair(progress=progress)
     db.session.commit()
     for mismatch in mismatches:
         click.echo("repaired " + mismatch.describe())
@@ -161,7 +198,8 @@ def backup_command(path: str, verify: bool) -> None:
 
     try:
         if not verify:
-            written = backup.make_backup(path)
+            with progress_bar("Copying pages") as progress:
+                written = backup.make_backup(path, progress=progress)
             click.echo(f"Backup written to {written} ({written.stat().st_size:,} bytes). "
                        f"Check it with: flask backup --verify {written}")
             return
@@ -224,6 +262,20 @@ def jobs_failed(retry: bool) -> None:
     click.echo(f"Failed jobs: {len(failed)}.")
 
 
+notifications_cli = AppGroup("notifications", help="Notification mail.")
+
+
+@notifications_cli.command("digest")
+def notifications_digest() -> None:
+    """Queue one digest mail for each member who chose a daily digest and has news since their last one. Run it
+    once a day (deploy/stepstories-digest.timer); the mail leaves through the job queue."""
+    from . import notifications
+
+    queued = notifications.queue_digests()
+    db.session.commit()  # writes nothing: it releases the jobs
+    click.echo(f"Digests queued: {queued}.")
+
+
 insights_cli = AppGroup("insights", help="The insights and the predictor.")
 
 
@@ -251,6 +303,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(clear_cache_command)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(notifications_cli)
     app.cli.add_command(insights_cli)
     from .hubs.cli import hubs_cli
     app.cli.add_command(hubs_cli)

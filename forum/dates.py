@@ -29,3 +29,11 @@ def short_day_label(d: date) -> str:
 def moment_label(moment: datetime) -> str:
     """'03 Jun 2025 14:05' (UTC), for comments, notifications and the moderation log."""
     return f"{short_day_label(moment)} {moment:%H:%M}"
+
+
+def datetime_attr(moment: date | datetime) -> str:
+    """'2025-06-03T14:05:09Z' (or '2025-06-03' for a date): the value of a <time datetime> attribute, to the second.
+    The W3C validator refuses the microseconds isoformat() writes for the values the database keeps."""
+    if isinstance(moment, datetime):
+        return f"{moment.isoformat(timespec='seconds')}Z"
+    return moment.isoformat()

@@ -20,7 +20,7 @@ def background_label(code: str | None) -> str:
 
 FILTERS = {f.__name__: f for f in (step_label, outcome_label, background_label, dates.month_label,
                                    dates.short_month_label, dates.short_day_label, dates.moment_label,
-                                   verification.size_label, verification.file_kind_label)}
+                                   dates.datetime_attr, verification.size_label, verification.file_kind_label)}
 GLOBALS = {"OUTCOMES": exam.OUTCOMES, "BACKGROUNDS": BACKGROUNDS, "STORY_SORTS": listing.SORTS,
            "SEARCH_SORTS": search.SORTS, "COMMENT_SORTS": threads.COMMENT_SORTS,
            "TOP_WINDOW_LABELS": ranking.TOP_WINDOW_LABELS, "JOURNEYS": record_filters.JOURNEYS}

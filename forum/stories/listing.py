@@ -67,6 +67,39 @@ class Filters:
                     or self.journey)
 
 
+# How a page title names a filter: "Step 2 CK stories that passed", "Search: uworld in verified IMG stories".
+OUTCOME_PHRASES = {"passed": "passed", "failed": "failed", "pending": "await a result"}
+BACKGROUND_WORDS = {"other": "other-background"}  # "Other stories" would read as "the rest"
+JOURNEY_PHRASES = {"failed-then-passed": "failed, then passed"}
+
+
+def describe_stories(*, steps=(), outcomes=(), backgrounds=(), resource_names=(), verified=False, journey="",
+                     extra_words=(), text="") -> str:
+    """What a filtered listing shows, in words, for its <title> and <h1>: 'stories', 'Step 1 stories', 'verified
+    Step 2 CK IMG stories that passed, using UWorld'. `extra_words` come before "stories" (search's 'retake')."""
+    words = [*(["verified"] if verified else []), " or ".join(exam.STEPS[s].label for s in steps),
+             *extra_words, " or ".join(BACKGROUND_WORDS.get(b, BACKGROUNDS[b]) for b in backgrounds), "stories"]
+    phrase = " ".join(w for w in words if w)
+    clauses = [" or ".join(OUTCOME_PHRASES[o] for o in outcomes), JOURNEY_PHRASES.get(journey, "")]
+    if any(clauses):
+        phrase += " that " + " and ".join(c for c in clauses if c)
+    if resource_names:
+        phrase += ", using " + " and ".join(resource_names)
+    if text:
+        phrase += f" mentioning “{text}”"
+    return phrase
+
+
+def describe_filters(filters: Filters, resource_names: dict[str, str]) -> str:
+    """The title of a /stories view: 'Stories' unfiltered, 'Step 1 stories' with ?step=step1."""
+    phrase = describe_stories(steps=[filters.step] if filters.step else [],
+                              outcomes=[filters.outcome] if filters.outcome else [],
+                              backgrounds=[filters.background] if filters.background else [],
+                              resource_names=[resource_names.get(s, s) for s in filters.resources],
+                              verified=filters.verified, journey=filters.journey, text=filters.q)
+    return phrase[0].upper() + phrase[1:]
+
+
 @dataclass
 class Page:
     items: list

@@ -10,6 +10,8 @@ from ..comments.forms import CommentForm
 from ..database import insert_ignoring_duplicates
 from ..errors import keeps_input_on_csrf_failure
 from ..extensions import db
+from ..following import match_new_story
+from ..jobs import enqueue
 from ..journeys import journey_for, problems_after_edit
 from ..models import SavedStory, Story, utcnow
 from ..posting_limits import answer_later, edit_limit_exceeded, preview_limit_exceeded, story_limit_exceeded
@@ -67,8 +69,10 @@ def render_preview(form: StoryForm, *, story: Story | None = None):
 def index():
     filters = listing.Filters.from_args(request.args)
     page = listing.list_stories(filters)
+    resource_options = catalogue.all_resources()
+    heading = listing.describe_filters(filters, {r.slug: r.name for r in resource_options})
     return render_template("stories/index.html", page=page, filters=filters, steps=exam.STEPS,
-                           resource_options=catalogue.all_resources())
+                           resource_options=resource_options, heading=heading)
 
 
 @bp.route("/stories/new", methods=["GET", "POST"])
@@ -112,6 +116,7 @@ def new():
     try:
         db.session.flush()
         writing.refresh_counts_for(story)
+        enqueue(match_new_story, story.id)  # who follows its step, resources or a search: after commit
         db.session.commit()
     except IntegrityError:
         # Two presses raced: the other request made the story. Show that one.

@@ -87,7 +87,7 @@ def test_a_score_edit_is_kept_shown_and_dated_on_the_card(client, story, catalog
     assert "Score: 240 → 262" in history_page(client, story)
     assert fresh(story).score_edited_at is not None and story.outcome_edited_at is None
     day = f"{story.score_edited_at.day:02d}"
-    assert f"score edited <time datetime=\"{story.score_edited_at.isoformat()}Z\">{day} " \
+    assert f"score edited <time datetime=\"{story.score_edited_at.isoformat(timespec='seconds')}Z\">{day} " \
            in client.get("/stories").get_data(as_text=True)
     assert "Score edited" in client.get(f"/stories/{story.id}-{story.slug}").get_data(as_text=True)
 
