@@ -210,5 +210,7 @@ def seed(now: datetime | None = None, progress: Callable[[int, int], None] | Non
     comments, story_votes = seed_discussion(users)
     db.session.commit()
     report(total, total)
-    return {"resources": counts["total"], "users": len(users), "new stories": stories, "new journeys": linked,
+    accounts = db.session.scalar(sa.select(sa.func.count()).select_from(User)
+                                 .where(User.email.like("%@demo.invalid")))  # written and generated authors alike
+    return {"resources": counts["total"], "demo accounts": accounts, "new stories": stories, "new journeys": linked,
             "new featured cards": features, "new comments": comments, "new story votes": story_votes}

@@ -65,7 +65,9 @@ def test_seed_demo_is_idempotent_and_its_summary_counts_what_it_added(app):
     assert first.exit_code == 0, first.output
     assert first.stderr == "Seeding the demo\n"  # off a terminal Click prints the bar's label only, once
     votes = db.session.scalar(sa.select(sa.func.count()).select_from(StoryVote))
-    assert re.fullmatch(rf"Demo content ready: .*, {votes} new story votes\. Every demo account's password is "
+    accounts = db.session.scalar(sa.select(sa.func.count()).select_from(User))  # the demo's only accounts here
+    assert re.fullmatch(rf"Demo content ready: \d+ resources, {accounts} demo accounts, .*, {votes} new story votes\. "
+                        r"Every demo account's password is "
                         r"'step stories demo'\.\n", first.stdout) and votes > 0, first.stdout
     count = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     again = run(app, "seed-demo")
