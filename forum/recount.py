@@ -14,12 +14,13 @@ from sqlalchemy.orm import aliased
 
 from . import ranking
 from .extensions import db
-from .models import Comment, CommentVote, Notification, Resource, Story, StoryResource, StoryVote, User
+from .models import Comment, CommentVote, Follow, Notification, Resource, Story, StoryResource, StoryVote, User
 
 EXAMPLES = 3  # mismatches shown per counter: enough to look one up, few enough to read
 HOT_TOLERANCE = 1e-6  # hot is stored rounded to 7 places; SQL and Python may round the last place differently
 # Repair locks these against writers, so no vote or comment lands between counting the rows and writing the count.
-COUNTED_TABLES = ("stories", "comments", "story_votes", "comment_votes", "story_resources", "notifications")
+COUNTED_TABLES = ("stories", "comments", "story_votes", "comment_votes", "story_resources", "notifications",
+                  "follows")
 
 
 @dataclass
@@ -121,6 +122,11 @@ def user_unread_notifications() -> sa.Subquery:
     return _per_row(User, grouped, "id")
 
 
+def user_follow_count() -> sa.Subquery:
+    """What each member follows (the Follow button skips its query for a member whose count is 0)."""
+    return _per_row(User, _count_by(Follow.user_id), "id")
+
+
 # In repair order: stories.hot is computed from the vote rows, but listed after stories.votes so a reader of the
 # report sees the cause before the consequence.
 COUNTERS = (
@@ -130,6 +136,7 @@ COUNTERS = (
     Counter("comments.votes", "comment", Comment, "votes", comment_votes),
     Counter("users.karma", "user", User, "karma", user_karma),
     Counter("users.unread_notifications", "user", User, "unread_notifications", user_unread_notifications),
+    Counter("users.follow_count", "user", User, "follow_count", user_follow_count),
     Counter("resources.story_count", "resource", Resource, "story_count", resource_story_count),
 )
 

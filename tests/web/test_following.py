@@ -104,6 +104,9 @@ def test_follow_buttons_show_each_reader_their_own_state_on_cached_pages(app, cl
     assert all(word in listed for word in ("How I passed Step 2 CK", "Step 2 CK", "AMBOSS", "uworld"))
     assert follow(fan, "step", "step2ck", value="0").status_code == 302
     assert 'aria-pressed="false">Follow<' in fan.get("/steps/step-2-ck").get_data(as_text=True)
+    from forum import recount
+
+    assert recount.check() == []  # users.follow_count moved with every follow and unfollow
 
 
 def test_what_cannot_be_followed_is_refused(app):

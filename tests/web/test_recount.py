@@ -52,6 +52,7 @@ DRIFTS = [
     ("users.karma", lambda f: (User, f["author"].id, {"karma": 0}), "user {id}: cached 0, actual 2"),
     ("users.unread_notifications", lambda f: (User, f["author"].id, {"unread_notifications": 5}),
      "user {id}: cached 5, actual 1"),
+    ("users.follow_count", lambda f: (User, f["author"].id, {"follow_count": 4}), "user {id}: cached 4, actual 0"),
     ("resources.story_count", lambda f: (Resource, f["uworld"].id, {"story_count": 9}),
      "resource {id}: cached 9, actual 1"),
 ]
